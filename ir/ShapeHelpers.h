@@ -1,0 +1,113 @@
+// Shared pieces of result-type inference: reading operands and attributes
+// defensively (inference runs before ODS checks the operand types), numpy
+// broadcasting, convolution window arithmetic, and diagnostics that name the
+// op, the shapes and the attribute at fault.
+#pragma once
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/Value.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include <string>
+
+namespace nabla::shape {
+
+constexpr int64_t kDynamic = mlir::ShapedType::kDynamicSize;
+
+/// "tensor<?x10xf32>" for a type, for error messages.
+std::string str(mlir::Type type);
+std::string str(llvm::ArrayRef<int64_t> shape);
+
+/// Emits errors for one op during inference: "'nabla.<op>' op <message>".
+class Diag {
+public:
+  Diag(llvm::Optional<mlir::Location> loc, llvm::StringRef opName) : loc_(loc), opName_(opName) {}
+
+  mlir::LogicalResult fail(const llvm::Twine &message) const;
+
+  /// The operand as a ranked tensor, or an error naming it.
+  mlir::FailureOr<mlir::RankedTensorType> ranked(mlir::Value value, llvm::StringRef name) const;
+  /// Like ranked() and also requires the given rank.
+  mlir::FailureOr<mlir::RankedTensorType> ranked(mlir::Value value, llvm::StringRef name,
+                                                 int64_t rank) const;
+
+  /// An I64ArrayAttr of `size` entries (any size when size < 0).
+  mlir::FailureOr<llvm::SmallVector<int64_t>> ints(mlir::Attribute attr, llvm::StringRef name,
+                                                   int64_t size = -1) const;
+  /// An integer attribute.
+  mlir::FailureOr<int64_t> integer(mlir::Attribute attr, llvm::StringRef name) const;
+
+  /// Normalizes a possibly negative axis into [0, rank).
+  mlir::FailureOr<int64_t> axis(int64_t axis, int64_t rank, llvm::StringRef name) const;
+
+  llvm::StringRef opName() const { return opName_; }
+
+private:
+  llvm::Optional<mlir::Location> loc_;
+  llvm::StringRef opName_;
+};
+
+/// numpy broadcasting of two shapes; `?` broadcasts with anything.
+mlir::FailureOr<llvm::SmallVector<int64_t>> broadcast(const Diag &diag, mlir::RankedTensorType lhs,
+                                                      mlir::RankedTensorType rhs);
+
+/// Whether `from` broadcasts to `to` (numpy rules, one direction).
+bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
+
+/// Kernel, stride, padding and dilation of a 2-D sliding window.
+struct Window {
+  int64_t kernel[2];
+  int64_t stride[2];
+  int64_t padBegin[2]; // top, left
+  int64_t padEnd[2];   // bottom, right
+  int64_t dilation[2];
+
+  /// Output size along spatial axis i (0 = H, 1 = W) for input size `in`;
+  /// kDynamic if `in` is.
+  int64_t outputSize(int i, int64_t in) const;
+};
+
+/// Reads and validates a window's attributes; `dilations` may be null.
+mlir::FailureOr<Window> window(const Diag &diag, mlir::Attribute kernelShape,
+                               mlir::Attribute strides, mlir::Attribute pads,
+                               mlir::Attribute dilations);
+
+/// Checks that a window fits the padded input [.., .., H, W] and returns the
+/// output spatial sizes.
+mlir::FailureOr<std::pair<int64_t, int64_t>> windowOutput(const Diag &diag, const Window &w,
+                                                          mlir::RankedTensorType input);
+
+/// Multiplies dimensions, propagating kDynamic.
+int64_t product(llvm::ArrayRef<int64_t> dims);
+
+} // namespace nabla::shape
+
+namespace nabla::shape {
+/// Whether two dimension sizes can be equal at run time.
+inline bool compatible(int64_t a, int64_t b) { return a == b || a == kDynamic || b == kDynamic; }
+/// The more static of two compatible dimension sizes.
+inline int64_t merge(int64_t a, int64_t b) { return a == kDynamic ? b : a; }
+} // namespace nabla::shape
+
+/// Defines Op::inferReturnTypes with the MLIR 14 signature; the body sees
+/// `context`, `location`, `operands`, `attributes`, `inferred`, and `diag`.
+#define NABLA_INFER_RETURN_TYPES(Op)                                                               \
+  static mlir::LogicalResult infer##Op(mlir::MLIRContext *context,                                 \
+                                       const nabla::shape::Diag &diag, mlir::ValueRange operands,  \
+                                       mlir::DictionaryAttr attributes, Op##Adaptor adaptor,       \
+                                       llvm::SmallVectorImpl<mlir::Type> &inferred);               \
+  mlir::LogicalResult Op::inferReturnTypes(                                                        \
+      mlir::MLIRContext *context, llvm::Optional<mlir::Location> location,                         \
+      mlir::ValueRange operands, mlir::DictionaryAttr attributes, mlir::RegionRange regions,       \
+      llvm::SmallVectorImpl<mlir::Type> &inferred) {                                               \
+    nabla::shape::Diag diag(location, getOperationName().drop_front(6));                           \
+    return infer##Op(context, diag, operands, attributes,                                          \
+                     Op##Adaptor(operands, attributes, regions), inferred);                        \
+  }                                                                                                \
+  static mlir::LogicalResult infer##Op(                                                            \
+      [[maybe_unused]] mlir::MLIRContext *context, [[maybe_unused]] const nabla::shape::Diag &diag, \
+      [[maybe_unused]] mlir::ValueRange operands, [[maybe_unused]] mlir::DictionaryAttr attributes, \
+      [[maybe_unused]] Op##Adaptor adaptor, llvm::SmallVectorImpl<mlir::Type> &inferred)

@@ -1,0 +1,122 @@
+// Result types of the data-movement ops: matmul, transpose, reshape, flatten
+// and the broadcasting helpers.
+#include "ir/Dialect.h"
+#include "ir/ShapeHelpers.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+using namespace nabla;
+using shape::kDynamic;
+
+NABLA_INFER_RETURN_TYPES(MatmulOp) {
+  auto lhs = diag.ranked(adaptor.getLhs(), "lhs", 2);
+  auto rhs = diag.ranked(adaptor.getRhs(), "rhs", 2);
+  if (failed(lhs) || failed(rhs)) return failure();
+  bool tl = adaptor.getTransposeLhs(), tr = adaptor.getTransposeRhs();
+  int64_t m = lhs->getDimSize(tl ? 1 : 0), kl = lhs->getDimSize(tl ? 0 : 1);
+  int64_t kr = rhs->getDimSize(tr ? 1 : 0), n = rhs->getDimSize(tr ? 0 : 1);
+  if (!shape::compatible(kl, kr))
+    return diag.fail("contracted dimensions differ: " + shape::str(*lhs) +
+                     (tl ? " (transposed)" : "") + " x " + shape::str(*rhs) +
+                     (tr ? " (transposed)" : "") + " contracts " + llvm::Twine(kl) + " with " +
+                     llvm::Twine(kr));
+  inferred.push_back(RankedTensorType::get({m, n}, lhs->getElementType()));
+  return success();
+}
+
+NABLA_INFER_RETURN_TYPES(TransposeOp) {
+  auto input = diag.ranked(adaptor.getInput(), "input");
+  auto perm = diag.ints(adaptor.getPermAttr(), "perm");
+  if (failed(input) || failed(perm)) return failure();
+  int64_t rank = input->getRank();
+  llvm::SmallVector<bool> seen(rank, false);
+  bool valid = int64_t(perm->size()) == rank;
+  for (int64_t p : *perm) {
+    if (!valid || p < 0 || p >= rank || seen[p]) { valid = false; break; }
+    seen[p] = true;
+  }
+  if (!valid)
+    return diag.fail("perm " + shape::str(*perm) + " is not a permutation of the " +
+                     llvm::Twine(rank) + " dimensions of " + shape::str(*input));
+  llvm::SmallVector<int64_t> out;
+  for (int64_t p : *perm) out.push_back(input->getDimSize(p));
+  inferred.push_back(RankedTensorType::get(out, input->getElementType()));
+  return success();
+}
+
+NABLA_INFER_RETURN_TYPES(ReshapeOp) {
+  auto input = diag.ranked(adaptor.getInput(), "input");
+  auto shape = diag.ints(adaptor.getShapeAttr(), "shape");
+  if (failed(input) || failed(shape)) return failure();
+  int inferredDims = 0;
+  int64_t known = 1;
+  for (int64_t d : *shape) {
+    if (d == -1) ++inferredDims;
+    else if (d < 1)
+      return diag.fail("shape " + shape::str(*shape) + " has a dimension below 1 other than -1");
+    else known *= d;
+  }
+  if (inferredDims > 1) return diag.fail("shape " + shape::str(*shape) + " has more than one -1");
+  int64_t count = shape::product(input->getShape());
+  llvm::SmallVector<int64_t> out(shape->begin(), shape->end());
+  if (count != kDynamic) {
+    if ((inferredDims ? count % known : count != known) != 0)
+      return diag.fail("cannot reshape " + shape::str(*input) + " (" + llvm::Twine(count) +
+                       " elements) to " + shape::str(*shape));
+    for (int64_t &d : out)
+      if (d == -1) d = count / known;
+  } else {
+    for (int64_t &d : out)
+      if (d == -1) d = kDynamic;
+  }
+  inferred.push_back(RankedTensorType::get(out, input->getElementType()));
+  return success();
+}
+
+NABLA_INFER_RETURN_TYPES(FlattenOp) {
+  auto input = diag.ranked(adaptor.getInput(), "input");
+  auto axisAttr = diag.integer(adaptor.getAxisAttr(), "axis");
+  if (failed(input) || failed(axisAttr)) return failure();
+  int64_t rank = input->getRank(), axis = *axisAttr;
+  if (axis < -rank || axis > rank)
+    return diag.fail("axis " + llvm::Twine(axis) + " is out of range for " + shape::str(*input));
+  if (axis < 0) axis += rank;
+  auto dims = input->getShape();
+  inferred.push_back(RankedTensorType::get(
+      {shape::product(dims.take_front(axis)), shape::product(dims.drop_front(axis))},
+      input->getElementType()));
+  return success();
+}
+
+NABLA_INFER_RETURN_TYPES(BroadcastLikeOp) {
+  auto input = diag.ranked(adaptor.getInput(), "input");
+  auto like = diag.ranked(adaptor.getLike(), "like");
+  if (failed(input) || failed(like)) return failure();
+  if (!shape::broadcastsTo(input->getShape(), like->getShape()))
+    return diag.fail(shape::str(*input) + " does not broadcast to the shape of " +
+                     shape::str(*like));
+  inferred.push_back(RankedTensorType::get(like->getShape(), input->getElementType()));
+  return success();
+}
+
+NABLA_INFER_RETURN_TYPES(SumToLikeOp) {
+  auto input = diag.ranked(adaptor.getInput(), "input");
+  auto like = diag.ranked(adaptor.getLike(), "like");
+  if (failed(input) || failed(like)) return failure();
+  if (!shape::broadcastsTo(like->getShape(), input->getShape()))
+    return diag.fail("the shape of " + shape::str(*like) + " does not broadcast to " +
+                     shape::str(*input) + ", so there is nothing to sum back to");
+  inferred.push_back(RankedTensorType::get(like->getShape(), input->getElementType()));
+  return success();
+}
+
+NABLA_INFER_RETURN_TYPES(NumElementsOp) {
+  auto input = diag.ranked(adaptor.getInput(), "input");
+  auto axes = diag.ints(adaptor.getAxesAttr(), "axes");
+  if (failed(input) || failed(axes)) return failure();
+  for (int64_t axis : *axes)
+    if (failed(diag.axis(axis, input->getRank(), "axis"))) return failure();
+  inferred.push_back(RankedTensorType::get({}, Float32Type::get(context)));
+  return success();
+}

@@ -1,0 +1,15 @@
+# lit configuration for nabla's FileCheck tests.
+import os
+import lit.formats
+
+config.name = "nabla"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.nabla_binary_dir, "tests", "lit")
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py.in"]
+
+# Tools: nabla's own binaries first, then FileCheck/not from LLVM 14.
+config.environment["PATH"] = os.pathsep.join(
+    [os.path.join(config.nabla_binary_dir, "bin"), config.llvm_tools_dir,
+     config.environment.get("PATH", os.environ.get("PATH", ""))])
