@@ -1,6 +1,7 @@
 // nabla-opt: parses, verifies and prints nabla IR and runs any registered
 // pass on it (the mlir-opt of this project).
 #include "ir/Dialect.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/Dialect.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -14,6 +15,8 @@ int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
+  mlir::registerInlinerPass();
+  nabla::registerNablaPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "nabla optimizer driver\n", registry));
 }

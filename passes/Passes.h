@@ -1,0 +1,18 @@
+// Factories and registration for nabla's passes.
+#pragma once
+
+#include "mlir/Pass/Pass.h"
+
+#include <memory>
+
+namespace nabla {
+
+std::unique_ptr<mlir::Pass> createAutodiffPass();
+/// Differentiates `function` instead of the default @loss.
+std::unique_ptr<mlir::Pass> createAutodiffPass(const std::string &function);
+
+// registerNablaPasses() and one register<Pass>Pass() per pass.
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+} // namespace nabla
