@@ -198,6 +198,17 @@ FuncOp ModelBuilder::extract(ModuleOp module, const std::string &name,
     mapping.map(graph_->getArgument(argIndices[k]), body->getArgument(k));
   b.setInsertionPointToEnd(body);
   for (Operation *op : slice) {
+    // Inference-mode dropout is the identity and takes no step counter,
+    // which @forward does not have.
+    if (auto drop = dyn_cast<DropoutOp>(op); drop && !training && drop.getStep()) {
+      llvm::SmallVector<NamedAttribute> attrs;
+      for (NamedAttribute a : drop->getAttrs())
+        if (a.getName() != "training") attrs.push_back(a);
+      Operation *clone =
+          buildOp<DropoutOp>(b, drop.getLoc(), {mapping.lookup(drop.getInput())}, attrs);
+      mapping.map(drop->getResults(), clone->getResults());
+      continue;
+    }
     Operation *clone = b.clone(*op, mapping);
     // Batch norm and dropout change behaviour between training and inference.
     if (isa<BatchNormOp, DropoutOp>(clone)) {

@@ -39,7 +39,8 @@ Value GradientBuilder::reshapeLike(Value g, Value like) {
 }
 
 Value GradientBuilder::keepDims(Value g, Value input, llvm::ArrayRef<int64_t> axes, bool keepdims) {
-  if (keepdims) return g;
+  // A full reduction gives a scalar, which broadcasts against anything as is.
+  if (keepdims || g.getType().cast<RankedTensorType>().getRank() == 0) return g;
   auto in = input.getType().cast<RankedTensorType>();
   int64_t rank = in.getRank();
   llvm::SmallVector<bool> reduced(rank, axes.empty());
