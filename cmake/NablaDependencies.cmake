@@ -24,3 +24,7 @@ find_package(fmt REQUIRED)
 
 find_program(NABLA_FILECHECK FileCheck PATHS /usr/lib/llvm-14/bin NO_DEFAULT_PATH REQUIRED)
 set(NABLA_LIT /usr/lib/llvm-14/build/utils/lit/lit.py)
+
+# ONNX's generated protobuf classes (onnx-ml.pb.h) and the runtime they need.
+find_package(Protobuf REQUIRED)
+find_package(ONNX CONFIG REQUIRED)

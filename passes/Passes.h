@@ -10,6 +10,9 @@ namespace nabla {
 std::unique_ptr<mlir::Pass> createAutodiffPass();
 /// Differentiates `function` instead of the default @loss.
 std::unique_ptr<mlir::Pass> createAutodiffPass(const std::string &function);
+std::unique_ptr<mlir::Pass> createTrainStepPass();
+std::unique_ptr<mlir::Pass> createTrainStepPass(const std::string &function,
+                                                const std::string &optimizer);
 
 // registerNablaPasses() and one register<Pass>Pass() per pass.
 #define GEN_PASS_REGISTRATION

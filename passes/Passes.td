@@ -31,4 +31,31 @@ def Autodiff : Pass<"nabla-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["nabla::NablaDialect"];
 }
 
+def TrainStep : Pass<"nabla-train-step", "mlir::ModuleOp"> {
+  let summary = "Appends an optimizer update to a gradient function";
+  let description = [{
+    From `<function>_grad` (made by --nabla-autodiff) builds
+    `<function>_train_step`, one compiled training step: forward, backward
+    and the optimizer update of every parameter. It takes the gradient
+    function's arguments, then one state tensor per parameter and slot
+    (role `opt_state`, named `<param>/<slot>`), then the optimizer's scalar
+    hyperparameters (role `hyper`: `lr`, `weight_decay`, ...); it returns the
+    gradient function's original results (loss, updated running statistics),
+    the updated parameters and the updated optimizer state. The formulas are
+    in runtime/Optimizer.h.
+
+    ```mlir
+    // nabla-opt --nabla-autodiff --nabla-train-step="optimizer=adam" model.mlir
+    ```
+  }];
+  let constructor = "nabla::createTrainStepPass()";
+  let options = [
+    Option<"functionName", "function", "std::string", /*default=*/"\"loss\"",
+           "the differentiated function (its _grad must exist)">,
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
+           "sgd, momentum, nesterov, adagrad, rmsprop or adam">,
+  ];
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
 #endif // NABLA_PASSES_TD

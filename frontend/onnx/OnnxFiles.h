@@ -1,0 +1,25 @@
+// Reading ONNX protobuf files: models and the TensorProto .pb files of the
+// ONNX conformance data. Malformed input gives a nabla::Error naming the file
+// and what is wrong, never a crash.
+#pragma once
+
+#include "runtime/Tensor.h"
+
+// onnx_pb.h defines ONNX_API before including the generated onnx-ml.pb.h.
+#include <onnx/onnx_pb.h>
+
+#include <string>
+
+namespace nabla::onnx_io {
+
+/// Converts a TensorProto (raw_data or typed fields; float, double, int32,
+/// int64) to a host tensor; `where` names it in errors.
+Tensor tensorFromProto(const onnx::TensorProto &proto, const std::string &where);
+
+/// Reads a serialized TensorProto file (e.g. test_data_set_0/input_0.pb).
+Tensor loadTensor(const std::string &path);
+
+/// Reads a serialized ModelProto file (model.onnx).
+onnx::ModelProto loadModel(const std::string &path);
+
+} // namespace nabla::onnx_io
