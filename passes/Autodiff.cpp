@@ -7,6 +7,7 @@
 // rule in passes/gradients/, and gradients of a value used several times are
 // summed. The function finally returns its original results followed by one
 // gradient per differentiated argument.
+#include "passes/Cleanup.h"
 #include "passes/PassDetail.h"
 #include "passes/Passes.h"
 #include "passes/gradients/GradientRules.h"
@@ -191,10 +192,7 @@ LogicalResult AutodiffPass::differentiate(ModuleOp module, FuncOp func) {
 
   // Rules build some values only one operand needs (e.g. the gradient of a
   // constant exponent); drop whatever ended up unused.
-  llvm::SmallVector<Operation *> ops;
-  for (Operation &op : body.without_terminator()) ops.push_back(&op);
-  for (Operation *op : llvm::reverse(ops))
-    if (op->use_empty() && MemoryEffectOpInterface::hasNoEffect(op)) op->erase();
+  eraseDeadOps(body);
   return success();
 }
 

@@ -1,5 +1,6 @@
 // --nabla-train-step: one compiled training step (forward, backward and the
 // optimizer update), built from the gradient function that autodiff made.
+#include "passes/Cleanup.h"
 #include "passes/PassDetail.h"
 #include "passes/Passes.h"
 #include "passes/gradients/OptimizerUpdate.h"
@@ -123,6 +124,7 @@ LogicalResult TrainStepPass::build(ModuleOp module) {
   names.insert(names.end(), slotNames.begin(), slotNames.end());
   builder.create<ReturnOp>(ret.getLoc(), results);
   ret.erase();
+  eraseDeadOps(body);
 
   llvm::SmallVector<Type> types;
   for (Value v : results) types.push_back(v.getType());
