@@ -29,9 +29,11 @@ void registerElementwiseGradients(RuleTable &t) {
   t.add<SquareOp>([](SquareOp op, In g, GradientBuilder &b) {
     return Grads{b.mul(g[0], b.mul(op.getInput(), b.scalar(2.0)))};
   });
-  // relu'(x) = step(x): 1 where x > 0, 0 elsewhere (0 at x = 0, as the book's mask).
+  // relu'(x) = step(x): 1 where x > 0, 0 elsewhere (0 at x = 0, as the book's
+  // mask). It is computed from the output (y > 0 exactly where x > 0) so the
+  // op producing x keeps ReLU as its only user and can fuse with it.
   t.add<ReluOp>([](ReluOp op, In g, GradientBuilder &b) {
-    return Grads{b.mul(g[0], b.op<StepOp>({op.getInput()}))};
+    return Grads{b.mul(g[0], b.op<StepOp>({op.getResult()}))};
   });
   // sigmoid' = y (1 - y), written y - y*y to reuse y twice without a constant.
   t.add<SigmoidOp>([](SigmoidOp op, In g, GradientBuilder &b) {

@@ -5,9 +5,10 @@
 // CHECK-LABEL: func @loss_grad
 // CHECK-SAME: -> (tensor<f32>, tensor<4x3x3x3xf32> {nabla.name = "grad:w"}, tensor<4xf32> {nabla.name = "grad:b"})
 // CHECK: %[[C:.*]] = nabla.conv2d %arg0, %arg1, %arg2
+// CHECK: %[[R:.*]] = nabla.relu %[[C]]
 // CHECK: %[[SEED:.*]] = nabla.constant dense<1.000000e+00> : tensor<f32>
 // CHECK: %[[G:.*]] = nabla.broadcast_like %[[SEED]], %{{.*}} : (tensor<f32>, tensor<?x4x6x6xf32>) -> tensor<?x4x6x6xf32>
-// CHECK: %[[MASK:.*]] = nabla.step %[[C]] : tensor<?x4x6x6xf32>
+// CHECK: %[[MASK:.*]] = nabla.step %[[R]] : tensor<?x4x6x6xf32>
 // CHECK: %[[GC:.*]] = nabla.mul %[[G]], %[[MASK]]
 // CHECK-NOT: conv2d_backward_data
 // CHECK: %[[GW:.*]] = nabla.conv2d_backward_filter %arg0, %[[GC]] {dilations = [1, 1], groups = 1 : i64, kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [2, 2]}
