@@ -46,28 +46,39 @@ LogicalResult checkGradSpatial(const shape::Diag &diag, const shape::Window &w,
 }
 } // namespace
 
-NABLA_INFER_RETURN_TYPES(Conv2DOp) {
-  auto input = diag.ranked(adaptor.getInput(), "input", 4);
-  auto filter = diag.ranked(adaptor.getFilter(), "filter", 4);
-  auto groups = diag.integer(adaptor.getGroupsAttr(), "groups");
+namespace nabla::shape {
+FailureOr<RankedTensorType> inferConv2D(const Diag &diag, MLIRContext *context, Value inputValue,
+                                        Value filterValue, Value biasValue, Attribute strides,
+                                        Attribute pads, Attribute dilations, Attribute groupsAttr) {
+  auto input = diag.ranked(inputValue, "input", 4);
+  auto filter = diag.ranked(filterValue, "filter", 4);
+  auto groups = diag.integer(groupsAttr, "groups");
   if (failed(input) || failed(filter) || failed(groups) ||
       failed(checkFilter(diag, *input, *filter, *groups)))
     return failure();
-  if (Value biasValue = adaptor.getBias()) {
+  if (biasValue) {
     auto bias = diag.ranked(biasValue, "bias", 1);
     if (failed(bias)) return failure();
-    if (!shape::compatible(bias->getDimSize(0), filter->getDimSize(0)))
-      return diag.fail("bias " + shape::str(*bias) + " must have one entry per output channel of " +
-                       shape::str(*filter));
+    if (!compatible(bias->getDimSize(0), filter->getDimSize(0)))
+      return (void)diag.fail("bias " + str(*bias) + " must have one entry per output channel of " +
+                             str(*filter)),
+             failure();
   }
-  auto w = shape::window(diag, kernelOf(context, *filter), adaptor.getStridesAttr(),
-                         adaptor.getPadsAttr(), adaptor.getDilationsAttr());
+  auto w = window(diag, kernelOf(context, *filter), strides, pads, dilations);
   if (failed(w)) return failure();
-  auto out = shape::windowOutput(diag, *w, *input);
+  auto out = windowOutput(diag, *w, *input);
   if (failed(out)) return failure();
-  inferred.push_back(RankedTensorType::get(
-      {input->getDimSize(0), filter->getDimSize(0), out->first, out->second},
-      input->getElementType()));
+  return RankedTensorType::get({input->getDimSize(0), filter->getDimSize(0), out->first, out->second},
+                               input->getElementType());
+}
+} // namespace nabla::shape
+
+NABLA_INFER_RETURN_TYPES(Conv2DOp) {
+  auto type = shape::inferConv2D(diag, context, adaptor.getInput(), adaptor.getFilter(),
+                                 adaptor.getBias(), adaptor.getStridesAttr(), adaptor.getPadsAttr(),
+                                 adaptor.getDilationsAttr(), adaptor.getGroupsAttr());
+  if (failed(type)) return failure();
+  inferred.push_back(*type);
   return success();
 }
 

@@ -10,5 +10,6 @@ include "ir/ops/LossOps.td"
 include "ir/ops/ConvOps.td"
 include "ir/ops/NormalizationOps.td"
 include "ir/ops/GradientOps.td"
+include "ir/ops/FusedOps.td"
 
 #endif // NABLA_OPS_TD

@@ -83,6 +83,17 @@ mlir::FailureOr<std::pair<int64_t, int64_t>> windowOutput(const Diag &diag, cons
 /// Multiplies dimensions, propagating kDynamic.
 int64_t product(llvm::ArrayRef<int64_t> dims);
 
+/// Result type of a convolution (shared by conv2d and fused_conv2d).
+mlir::FailureOr<mlir::RankedTensorType>
+inferConv2D(const Diag &diag, mlir::MLIRContext *context, mlir::Value input, mlir::Value filter,
+            mlir::Value bias, mlir::Attribute strides, mlir::Attribute pads,
+            mlir::Attribute dilations, mlir::Attribute groups);
+
+/// Result type of a 2-D matmul (shared by matmul and fused_matmul).
+mlir::FailureOr<mlir::RankedTensorType> inferMatmul(const Diag &diag, mlir::Value lhs,
+                                                    mlir::Value rhs, bool transposeLhs,
+                                                    bool transposeRhs);
+
 } // namespace nabla::shape
 
 namespace nabla::shape {

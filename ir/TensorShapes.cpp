@@ -9,19 +9,27 @@ using namespace mlir;
 using namespace nabla;
 using shape::kDynamic;
 
-NABLA_INFER_RETURN_TYPES(MatmulOp) {
-  auto lhs = diag.ranked(adaptor.getLhs(), "lhs", 2);
-  auto rhs = diag.ranked(adaptor.getRhs(), "rhs", 2);
+FailureOr<RankedTensorType> shape::inferMatmul(const Diag &diag, Value lhsValue, Value rhsValue,
+                                               bool tl, bool tr) {
+  auto lhs = diag.ranked(lhsValue, "lhs", 2);
+  auto rhs = diag.ranked(rhsValue, "rhs", 2);
   if (failed(lhs) || failed(rhs)) return failure();
-  bool tl = adaptor.getTransposeLhs(), tr = adaptor.getTransposeRhs();
   int64_t m = lhs->getDimSize(tl ? 1 : 0), kl = lhs->getDimSize(tl ? 0 : 1);
   int64_t kr = rhs->getDimSize(tr ? 1 : 0), n = rhs->getDimSize(tr ? 0 : 1);
-  if (!shape::compatible(kl, kr))
-    return diag.fail("contracted dimensions differ: " + shape::str(*lhs) +
-                     (tl ? " (transposed)" : "") + " x " + shape::str(*rhs) +
-                     (tr ? " (transposed)" : "") + " contracts " + llvm::Twine(kl) + " with " +
-                     llvm::Twine(kr));
-  inferred.push_back(RankedTensorType::get({m, n}, lhs->getElementType()));
+  if (!compatible(kl, kr))
+    return (void)diag.fail("contracted dimensions differ: " + str(*lhs) +
+                           (tl ? " (transposed)" : "") + " x " + str(*rhs) +
+                           (tr ? " (transposed)" : "") + " contracts " + llvm::Twine(kl) +
+                           " with " + llvm::Twine(kr)),
+         failure();
+  return RankedTensorType::get({m, n}, lhs->getElementType());
+}
+
+NABLA_INFER_RETURN_TYPES(MatmulOp) {
+  auto type = shape::inferMatmul(diag, adaptor.getLhs(), adaptor.getRhs(), adaptor.getTransposeLhs(),
+                                 adaptor.getTransposeRhs());
+  if (failed(type)) return failure();
+  inferred.push_back(*type);
   return success();
 }
 

@@ -10,6 +10,7 @@ namespace nabla {
 std::unique_ptr<mlir::Pass> createAutodiffPass();
 /// Differentiates `function` instead of the default @loss.
 std::unique_ptr<mlir::Pass> createAutodiffPass(const std::string &function);
+std::unique_ptr<mlir::Pass> createFuseConvBiasReluPass();
 std::unique_ptr<mlir::Pass> createTrainStepPass();
 std::unique_ptr<mlir::Pass> createTrainStepPass(const std::string &function,
                                                 const std::string &optimizer);

@@ -58,4 +58,17 @@ def TrainStep : Pass<"nabla-train-step", "mlir::ModuleOp"> {
   let dependentDialects = ["nabla::NablaDialect"];
 }
 
+def FuseConvBiasRelu : Pass<"nabla-fuse-conv-bias-relu", "mlir::FuncOp"> {
+  let summary = "Fuses conv2d+bias+relu and matmul+bias(+relu) into single ops";
+  let description = [{
+    Rewrites `relu(conv2d(x, w, b))` into `fused_conv2d` and
+    `relu?(add(matmul(x, w), b))` into `fused_matmul`, so the backends never
+    write the producer's result to memory. A producer is fused only when the
+    consumer is its single user and the bias is one entry per output channel
+    or column; otherwise the IR is left as it is.
+  }];
+  let constructor = "nabla::createFuseConvBiasReluPass()";
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
 #endif // NABLA_PASSES_TD
