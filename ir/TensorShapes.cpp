@@ -128,3 +128,16 @@ NABLA_INFER_RETURN_TYPES(NumElementsOp) {
   inferred.push_back(RankedTensorType::get({}, Float32Type::get(context)));
   return success();
 }
+
+NABLA_INFER_RETURN_TYPES(OneHotOp) {
+  auto indices = diag.ranked(adaptor.getIndices(), "indices");
+  auto depth = diag.integer(adaptor.getDepthAttr(), "depth");
+  if (failed(indices) || failed(depth)) return failure();
+  if (!indices->getElementType().isa<IntegerType>())
+    return diag.fail("indices must be integers, got " + shape::str(*indices));
+  if (*depth < 1) return diag.fail("depth must be positive, got " + llvm::Twine(*depth));
+  llvm::SmallVector<int64_t> out(indices->getShape().begin(), indices->getShape().end());
+  out.push_back(*depth);
+  inferred.push_back(RankedTensorType::get(out, Float32Type::get(context)));
+  return success();
+}

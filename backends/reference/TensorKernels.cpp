@@ -101,6 +101,20 @@ RefTensor numElements(NumElementsOp op, llvm::ArrayRef<RefTensor> in) {
   for (int64_t axis : axes) count *= double(in[0].dim(axis < 0 ? axis + in[0].rank() : axis));
   return RefTensor::scalar(count);
 }
+RefTensor oneHot(OneHotOp op, llvm::ArrayRef<RefTensor> in) {
+  int64_t depth = op.getDepthAttr().getInt();
+  Shape shape = in[0].shape;
+  shape.push_back(depth);
+  RefTensor out(shape);
+  for (int64_t i = 0; i < in[0].numel(); ++i) {
+    double index = in[0][i];
+    if (index < 0 || index >= double(depth))
+      kernelError(op, "index " + std::to_string(int64_t(index)) + " at position " +
+                          std::to_string(i) + " is outside 0.." + std::to_string(depth - 1));
+    out[i * depth + int64_t(index)] = 1.0;
+  }
+  return out;
+}
 } // namespace
 
 void registerTensorKernels(KernelTable &t) {
@@ -111,6 +125,7 @@ void registerTensorKernels(KernelTable &t) {
   t.add1<BroadcastLikeOp>(broadcastLike);
   t.add1<SumToLikeOp>(sumToLike);
   t.add1<NumElementsOp>(numElements);
+  t.add1<OneHotOp>(oneHot);
 }
 
 } // namespace nabla::reference

@@ -118,4 +118,20 @@ def Nabla_NumElementsOp : Nabla_Op<"num_elements"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def Nabla_OneHotOp : Nabla_Op<"one_hot"> {
+  let summary = "integer indices to one-hot f32 rows";
+  let description = [{
+    Appends a dimension of size `depth`: the result is 1 at the position each
+    index names and 0 elsewhere. Indices outside 0..depth-1 are a run-time
+    error. The pooling lowering uses it to route gradients to the argmax.
+
+    ```mlir
+    %h = nabla.one_hot %idx {depth = 4} : (tensor<?xi64>) -> tensor<?x4xf32>
+    ```
+  }];
+  let arguments = (ins Nabla_IndexTensor:$indices, I64Attr:$depth);
+  let results = (outs Nabla_FloatTensor:$result);
+  let assemblyFormat = "$indices attr-dict `:` functional-type(operands, results)";
+}
+
 #endif // NABLA_TENSOR_OPS_TD
