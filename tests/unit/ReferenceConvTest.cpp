@@ -317,21 +317,46 @@ TEST(ReferenceConv, RunTimeShapeErrorsNameTheOp) {
       "does not fit");
 }
 
-// Shape inference used to accept a window one pixel taller than the image at
-// stride 2 ((4 - 5) / 2 + 1 truncates to 1); it must be rejected.
-TEST(ConvShapeInference, RejectsWindowLargerThanImageAtStrideTwo) {
+namespace {
+/// The diagnostics of parsing `source`, which must fail to verify.
+std::string verifierErrors(const char *source) {
   auto context = makeContext();
   std::string errors;
   mlir::ScopedDiagnosticHandler handler(context.get(), [&](mlir::Diagnostic &diag) {
     errors += diag.str() + "\n";
     return mlir::success();
   });
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(R"(
+  EXPECT_FALSE(mlir::parseSourceString<mlir::ModuleOp>(source, context.get()));
+  return errors;
+}
+} // namespace
+
+// Shape inference used to accept a window one pixel taller than the image at
+// stride 2 ((4 - 5) / 2 + 1 truncates to 1); it must be rejected.
+TEST(ConvShapeInference, RejectsWindowLargerThanImageAtStrideTwo) {
+  std::string errors = verifierErrors(R"(
     func @f(%x: tensor<1x1x4x4xf32>, %w: tensor<1x1x5x5xf32>) -> tensor<1x1x1x1xf32> {
       %y = nabla.conv2d %x, %w {strides = [2, 2]}
           : (tensor<1x1x4x4xf32>, tensor<1x1x5x5xf32>) -> tensor<1x1x1x1xf32>
       return %y : tensor<1x1x1x1xf32>
-    })", context.get());
-  EXPECT_FALSE(module);
+    })");
   EXPECT_NE(errors.find("does not fit"), std::string::npos) << errors;
+}
+
+// The backward ops used to accept output channels that groups do not divide.
+TEST(ConvShapeInference, BackwardOpsRejectOutputChannelsNotDivisibleByGroups) {
+  std::string data = verifierErrors(R"(
+    func @f(%dy: tensor<1x3x3x3xf32>, %w: tensor<3x1x2x2xf32>) -> tensor<1x2x4x4xf32> {
+      %dx = nabla.conv2d_backward_data %dy, %w {image_size = [4, 4], groups = 2}
+          : (tensor<1x3x3x3xf32>, tensor<3x1x2x2xf32>) -> tensor<1x2x4x4xf32>
+      return %dx : tensor<1x2x4x4xf32>
+    })");
+  EXPECT_NE(data.find("not divisible by groups = 2"), std::string::npos) << data;
+  std::string filter = verifierErrors(R"(
+    func @f(%x: tensor<1x2x4x4xf32>, %dy: tensor<1x3x3x3xf32>) -> tensor<3x1x2x2xf32> {
+      %dw = nabla.conv2d_backward_filter %x, %dy {kernel_shape = [2, 2], groups = 2}
+          : (tensor<1x2x4x4xf32>, tensor<1x3x3x3xf32>) -> tensor<3x1x2x2xf32>
+      return %dw : tensor<3x1x2x2xf32>
+    })");
+  EXPECT_NE(filter.find("not divisible by groups = 2"), std::string::npos) << filter;
 }
