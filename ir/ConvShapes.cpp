@@ -146,6 +146,9 @@ NABLA_INFER_RETURN_TYPES(Conv2DBackwardDataOp) {
   auto groups = diag.integer(adaptor.getGroupsAttr(), "groups");
   if (failed(grad) || failed(filter) || failed(image) || failed(groups)) return failure();
   if (*groups < 1) return diag.fail("groups must be positive, got " + llvm::Twine(*groups));
+  if (filter->getDimSize(0) != kDynamic && filter->getDimSize(0) % *groups != 0)
+    return diag.fail("filter " + shape::str(*filter) + " has output channels not divisible by " +
+                     "groups = " + llvm::Twine(*groups));
   if (!shape::compatible(grad->getDimSize(1), filter->getDimSize(0)))
     return diag.fail("grad_output " + shape::str(*grad) + " has a channel count other than the " +
                      "filter's output channels " + shape::str(*filter));
@@ -174,7 +177,10 @@ NABLA_INFER_RETURN_TYPES(Conv2DBackwardFilterOp) {
       !shape::compatible(out->second, grad->getDimSize(3)))
     return diag.fail("grad_output " + shape::str(*grad) + " does not match the convolution of " +
                      shape::str(*input));
-  int64_t c = input->getDimSize(1);
+  int64_t o = grad->getDimSize(1), c = input->getDimSize(1);
+  if (o != kDynamic && o % *groups != 0)
+    return diag.fail("grad_output " + shape::str(*grad) + " has output channels not divisible " +
+                     "by groups = " + llvm::Twine(*groups));
   if (c == kDynamic || c % *groups != 0)
     return diag.fail("input " + shape::str(*input) + " must have a static channel count divisible "
                      "by groups = " + llvm::Twine(*groups));
