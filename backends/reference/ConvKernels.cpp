@@ -59,7 +59,8 @@ template <typename F> void forEachConvTerm(const ConvLayout &l, F f) {
     }
 }
 
-RefTensor conv2d(Conv2DOp op, llvm::ArrayRef<RefTensor> in) {
+/// conv2d and fused_conv2d share their operands and attributes.
+template <typename ConvOp> RefTensor conv2d(ConvOp op, llvm::ArrayRef<RefTensor> in) {
   const RefTensor &x = in[0], &w = in[1];
   ConvLayout l = convLayout(op, x.shape, w.shape, int64_t(op.getGroups()), op.getStrides(),
                             op.getPads(), op.getDilations());
@@ -151,7 +152,10 @@ RefTensor col2im(Col2ImOp op, llvm::ArrayRef<RefTensor> in) {
 } // namespace
 
 void registerConvKernels(KernelTable &t) {
-  t.add1<Conv2DOp>(conv2d);
+  t.add1<Conv2DOp>(conv2d<Conv2DOp>);
+  t.add1<FusedConv2DOp>([](FusedConv2DOp op, llvm::ArrayRef<RefTensor> in) {
+    return applyActivation(op.getActivation(), conv2d(op, in));
+  });
   t.add1<Conv2DBackwardDataOp>(conv2dBackwardData);
   t.add1<Conv2DBackwardFilterOp>(conv2dBackwardFilter);
   t.add1<Im2ColOp>(im2col);

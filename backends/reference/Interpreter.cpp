@@ -132,6 +132,14 @@ void kernelError(Operation *op, const std::string &message) {
   throw Error("'" + op->getName().getStringRef().str() + "' at " + os.str() + ": " + message);
 }
 
+RefTensor applyActivation(llvm::StringRef activation, RefTensor value) {
+  if (activation == "relu")
+    for (double &v : value.data) v = v > 0 ? v : 0.0;
+  else if (activation != "none")
+    throw Error("unknown activation '" + activation.str() + "'");
+  return value;
+}
+
 std::vector<int64_t> intsAttr(Attribute attr) {
   std::vector<int64_t> out;
   for (Attribute a : attr.cast<ArrayAttr>()) out.push_back(a.cast<IntegerAttr>().getInt());

@@ -51,6 +51,9 @@ void registerNormalizationKernels(KernelTable &table);
 /// Throws nabla::Error "'nabla.<op>' at <file:line:col>: <message>".
 [[noreturn]] void kernelError(mlir::Operation *op, const std::string &message);
 
+/// Applies a fused op's activation ("none" or "relu") in place.
+RefTensor applyActivation(llvm::StringRef activation, RefTensor value);
+
 /// Reads an I64ArrayAttr / integer attribute (already checked by the verifier).
 std::vector<int64_t> intsAttr(mlir::Attribute attr);
 

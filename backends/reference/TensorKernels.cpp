@@ -8,7 +8,8 @@ using namespace mlir;
 namespace nabla::reference {
 
 namespace {
-RefTensor matmul(MatmulOp op, llvm::ArrayRef<RefTensor> in) {
+/// matmul and fused_matmul share operands 0-1 and the transpose flags.
+template <typename MatmulLike> RefTensor matmul(MatmulLike op, llvm::ArrayRef<RefTensor> in) {
   const RefTensor &a = in[0], &b = in[1];
   bool ta = op.getTransposeLhs(), tb = op.getTransposeRhs();
   int64_t m = a.dim(ta ? 1 : 0), k = a.dim(ta ? 0 : 1);
@@ -118,7 +119,12 @@ RefTensor oneHot(OneHotOp op, llvm::ArrayRef<RefTensor> in) {
 } // namespace
 
 void registerTensorKernels(KernelTable &t) {
-  t.add1<MatmulOp>(matmul);
+  t.add1<MatmulOp>(matmul<MatmulOp>);
+  t.add1<FusedMatmulOp>([](FusedMatmulOp op, llvm::ArrayRef<RefTensor> in) {
+    RefTensor y = matmul(op, in);
+    if (op.getBias()) y = broadcastBinary(op, y, in[2], [](double a, double b) { return a + b; });
+    return applyActivation(op.getActivation(), std::move(y));
+  });
   t.add1<TransposeOp>(transpose);
   t.add1<ReshapeOp>(reshape);
   t.add1<FlattenOp>(flatten);
