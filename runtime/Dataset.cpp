@@ -137,8 +137,7 @@ Dataset loadIdxDataset(const std::string &imagesPath, const std::string &labelsP
   return out;
 }
 
-std::filesystem::path findFashionMnistDir() {
-  const std::filesystem::path dir(kFashionMnistDir);
+std::filesystem::path findFashionMnistDir(const std::filesystem::path &dir) {
   for (const char *name : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                            "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
     if (!std::filesystem::exists(dir / name))
@@ -153,7 +152,7 @@ std::filesystem::path findFashionMnistDir() {
 Dataset loadFashionMnist(const std::string &split, std::filesystem::path dir) {
   if (split != "train" && split != "t10k")
     throw Error("loadFashionMnist: unknown split '" + split + "', expected 'train' or 't10k'");
-  if (dir.empty()) dir = findFashionMnistDir();
+  dir = findFashionMnistDir(dir.empty() ? std::filesystem::path(kFashionMnistDir) : dir);
   return loadIdxDataset((dir / (split + "-images-idx3-ubyte.gz")).string(),
                         (dir / (split + "-labels-idx1-ubyte.gz")).string(), 10);
 }

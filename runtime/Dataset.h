@@ -55,11 +55,11 @@ TrainValidationSplit splitValidation(const Dataset &data, int64_t validationSize
                                      ValidationSide side = ValidationSide::Last);
 
 /// The directory the Debian package dataset-fashion-mnist installs to.
-inline const char *kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+inline constexpr const char *kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
-/// `kFashionMnistDir` if it holds the four Fashion-MNIST files, otherwise an
-/// error saying which file is missing and which package provides them.
-std::filesystem::path findFashionMnistDir();
+/// `dir` if it holds the four Fashion-MNIST files, otherwise an error saying
+/// which file is missing and which package provides them.
+std::filesystem::path findFashionMnistDir(const std::filesystem::path &dir = kFashionMnistDir);
 
 /// Loads Fashion-MNIST's "train" (60000) or "t10k" (10000) split from `dir`
 /// (default: findFashionMnistDir()).

@@ -67,19 +67,17 @@ public:
       unsigned want = unsigned(std::min<size_t>(size - total, 1u << 30));
       int got = gzread(file_, static_cast<char *>(dest) + total, want);
       if (got < 0) {
-        int code = 0;
-        const char *message = gzerror(file_, &code);
         throw Error(path_ + ": cannot read " + kind() + " at decompressed offset " +
-                    std::to_string(offset_ + total) + ": " + message);
+                    std::to_string(offset_ + total) + ": " + zlibMessage());
       }
       if (got == 0) {
         // zlib reports a gzip stream that ends early as end of file plus an
         // error code, not as a failed read.
-        int code = 0;
-        const char *message = gzerror(file_, &code);
+        int code = Z_OK;
+        gzerror(file_, &code);
         if (code != Z_OK)
           throw Error(path_ + ": truncated or corrupt " + kind() + " at decompressed offset " +
-                      std::to_string(offset_ + total) + ": " + message);
+                      std::to_string(offset_ + total) + ": " + zlibMessage());
         break;
       }
       total += size_t(got);
@@ -92,6 +90,14 @@ public:
   std::string kind() const { return gzdirect(file_) ? "raw IDX file" : "gzip stream"; }
 
 private:
+  // zlib's message, without the "<path>: " prefix it adds (ours has the path).
+  std::string zlibMessage() const {
+    int code = Z_OK;
+    std::string message = gzerror(file_, &code);
+    if (message.starts_with(path_ + ": ")) message.erase(0, path_.size() + 2);
+    return message;
+  }
+
   std::string path_;
   gzFile file_ = nullptr;
   uint64_t offset_ = 0;
