@@ -50,8 +50,9 @@ int64_t BatchIterator::batchesPerEpoch() const {
   return options_.dropLast ? n / b : (n + b - 1) / b;
 }
 
-void BatchIterator::checkBatchTensor(const Tensor &t, DType dtype, const Shape &trailing,
-                                     const char *what) const {
+// Takes a span, not a Shape: this runs once per batch and must not allocate.
+void BatchIterator::checkBatchTensor(const Tensor &t, DType dtype,
+                                     std::span<const int64_t> trailing, const char *what) const {
   bool ok = t.defined() && t.dtype() == dtype && t.rank() == int64_t(trailing.size()) + 1 &&
             std::equal(trailing.begin(), trailing.end(), t.shape().begin() + 1);
   if (!ok) {
@@ -64,9 +65,9 @@ void BatchIterator::checkBatchTensor(const Tensor &t, DType dtype, const Shape &
 
 int64_t BatchIterator::fillNext(Tensor &images, Tensor &labels, Tensor *oneHot) {
   const Shape &imageShape = data_.images.shape();
-  checkBatchTensor(images, DType::F32, Shape(imageShape.begin() + 1, imageShape.end()), "image");
+  checkBatchTensor(images, DType::F32, std::span(imageShape).subspan(1), "image");
   checkBatchTensor(labels, DType::I64, {}, "label");
-  if (oneHot) checkBatchTensor(*oneHot, DType::F32, {data_.numClasses}, "one-hot");
+  if (oneHot) checkBatchTensor(*oneHot, DType::F32, {&data_.numClasses, 1}, "one-hot");
 
   const int64_t remaining = data_.size() - cursor_;
   int64_t n = std::min(options_.batchSize, remaining);
@@ -90,7 +91,13 @@ int64_t BatchIterator::fillNext(Tensor &images, Tensor &labels, Tensor *oneHot) 
     const int64_t c = data_.numClasses;
     float *rows = oneHot->data<float>();
     std::memset(rows, 0, size_t(n * c) * sizeof(float));
-    for (int64_t i = 0; i < n; ++i) rows[i * c + dstLabels[i]] = 1.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      if (dstLabels[i] < 0 || dstLabels[i] >= c)
+        throw Error("BatchIterator: label " + std::to_string(dstLabels[i]) + " of sample " +
+                    std::to_string(order_[size_t(cursor_ + i)]) + " is outside [0, " +
+                    std::to_string(c) + ")");
+      rows[i * c + dstLabels[i]] = 1.0f;
+    }
   }
   cursor_ += n;
   return n;

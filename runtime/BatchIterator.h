@@ -6,6 +6,7 @@
 #include "runtime/Dataset.h"
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace nabla {
@@ -63,7 +64,7 @@ public:
   BatchBuffers allocateBuffers() const;
 
 private:
-  void checkBatchTensor(const Tensor &t, DType dtype, const Shape &trailing,
+  void checkBatchTensor(const Tensor &t, DType dtype, std::span<const int64_t> trailing,
                         const char *what) const;
 
   const Dataset &data_;

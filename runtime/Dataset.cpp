@@ -37,7 +37,12 @@ Tensor Dataset::oneHotLabels() const {
   Tensor out({n, numClasses}, DType::F32);
   float *rows = out.data<float>();
   const int64_t *label = labels.data<int64_t>();
-  for (int64_t i = 0; i < n; ++i) rows[i * numClasses + label[i]] = 1.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    if (label[i] < 0 || label[i] >= numClasses)
+      throw Error("Dataset::oneHotLabels: label " + std::to_string(label[i]) + " of sample " +
+                  std::to_string(i) + " is outside [0, " + std::to_string(numClasses) + ")");
+    rows[i * numClasses + label[i]] = 1.0f;
+  }
   return out;
 }
 

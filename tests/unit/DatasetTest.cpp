@@ -75,6 +75,15 @@ TEST(DatasetTest, OneHotLabels) {
   EXPECT_EQ(std::vector<float>(oneHot.span<float>().begin(), oneHot.span<float>().end()), expected);
 }
 
+TEST(DatasetTest, OneHotRejectsLabelOutsideClasses) {
+  // Built by hand, not loaded, so the loader's label check did not run.
+  Dataset d{Tensor({2, 1, 1, 1}, DType::F32), Tensor::fromVector<int64_t>({2}, {0, 3}), 3};
+  expectError([&] { d.oneHotLabels(); }, {"label 3 of sample 1", "outside [0, 3)"});
+  BatchIterator it(d, {.batchSize = 2, .shuffle = false, .oneHot = true});
+  BatchBuffers buffers = it.allocateBuffers();
+  expectError([&] { it.next(buffers); }, {"label 3 of sample 1", "outside [0, 3)"});
+}
+
 TEST(DatasetTest, CountMismatch) {
   TempDir dir;
   Pair p = writePair(dir, 4, {0, 1, 2});
