@@ -1,0 +1,26 @@
+// Replacing a file so that readers (and a crash) see either the old contents
+// or the complete new contents, never a partial file. Used for checkpoints and
+// metric logs.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace nabla {
+
+/// Points inside writeFileAtomically where tests may inject a failure.
+enum class AtomicWriteStage {
+  TempFileWritten, // all bytes written to the temporary file, not yet synced
+  TempFileSynced,  // temporary file fsynced and closed, not yet renamed
+};
+
+/// Writes `contents` to a new temporary file in the directory of `path`,
+/// fsyncs it, renames it over `path` and fsyncs the directory. On any failure
+/// before the rename, the temporary file is removed, `path` is untouched and
+/// nabla::Error is thrown naming the file and the failing step. `hook`, if
+/// set, runs at each AtomicWriteStage; if it throws, the write fails there.
+void writeFileAtomically(const std::string &path, std::string_view contents,
+                         const std::function<void(AtomicWriteStage)> &hook = {});
+
+} // namespace nabla
