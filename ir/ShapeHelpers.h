@@ -19,7 +19,16 @@ constexpr int64_t kDynamic = mlir::ShapedType::kDynamicSize;
 
 /// "tensor<?x10xf32>" for a type, for error messages.
 std::string str(mlir::Type type);
+/// "[?, 10]" for a shape: kDynamic prints as `?`.
 std::string str(llvm::ArrayRef<int64_t> shape);
+/// "[-1, 10]" for an attribute's integers, printed as written (kDynamic is -1,
+/// so str() would show a -1 in `shape`, `pads` or `strides` as `?`).
+std::string list(llvm::ArrayRef<int64_t> values);
+
+/// The named attribute, or null when it is absent. Inference runs before ODS
+/// checks that required attributes exist and have the right kind, and the
+/// adaptors' getters for required attributes assert on both.
+mlir::Attribute get(mlir::DictionaryAttr attributes, llvm::StringRef name);
 
 /// Emits errors for one op during inference: "'nabla.<op>' op <message>".
 class Diag {
@@ -40,8 +49,10 @@ public:
   /// An integer attribute.
   mlir::FailureOr<int64_t> integer(mlir::Attribute attr, llvm::StringRef name) const;
 
-  /// Normalizes a possibly negative axis into [0, rank).
-  mlir::FailureOr<int64_t> axis(int64_t axis, int64_t rank, llvm::StringRef name) const;
+  /// Normalizes a possibly negative axis of `type` into [0, rank); `attrName`
+  /// is the attribute it came from.
+  mlir::FailureOr<int64_t> axis(int64_t axis, mlir::RankedTensorType type,
+                                llvm::StringRef attrName) const;
 
   llvm::StringRef opName() const { return opName_; }
 
