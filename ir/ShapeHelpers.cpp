@@ -121,8 +121,8 @@ FailureOr<llvm::SmallVector<int64_t>> broadcast(const Diag &diag, RankedTensorTy
     else if (y == kDynamic || x == y) out[i] = x;
     else {
       (void)diag.fail("operands do not broadcast: " + str(lhs) + " and " + str(rhs) +
-                      " differ in dimension " + llvm::Twine(i) + " (" + llvm::Twine(x) + " vs " +
-                      llvm::Twine(y) + ")");
+                      " differ in dimension " + llvm::Twine(i) + " of the broadcast shape (" +
+                      llvm::Twine(x) + " vs " + llvm::Twine(y) + ")");
       return failure();
     }
   }
