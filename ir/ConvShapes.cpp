@@ -83,8 +83,8 @@ NABLA_INFER_RETURN_TYPES(Conv2DOp) {
   NABLA_INFER_RETURN_TYPES(Op) {                                                                   \
     auto input = diag.ranked(adaptor.getInput(), "input", 4);                                      \
     if (failed(input)) return failure();                                                           \
-    auto w = shape::window(diag, shape::get(attributes, "kernel_shape"),                           \
-                           adaptor.getStridesAttr(), adaptor.getPadsAttr(), nullptr);              \
+    auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),           \
+                           adaptor.getPadsAttr(), nullptr);                                        \
     if (failed(w)) return failure();                                                               \
     auto out = shape::windowOutput(diag, *w, *input);                                              \
     if (failed(out)) return failure();                                                             \
@@ -100,7 +100,7 @@ NABLA_POOL(AvgPool2DOp)
 NABLA_INFER_RETURN_TYPES(Im2ColOp) {
   auto input = diag.ranked(adaptor.getInput(), "input", 4);
   if (failed(input)) return failure();
-  auto w = shape::window(diag, shape::get(attributes, "kernel_shape"), adaptor.getStridesAttr(),
+  auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),
                          adaptor.getPadsAttr(), adaptor.getDilationsAttr());
   if (failed(w)) return failure();
   auto out = shape::windowOutput(diag, *w, *input);
@@ -114,9 +114,9 @@ NABLA_INFER_RETURN_TYPES(Im2ColOp) {
 
 NABLA_INFER_RETURN_TYPES(Col2ImOp) {
   auto input = diag.ranked(adaptor.getInput(), "input", 2);
-  auto image = diag.ints(shape::get(attributes, "image_size"), "image_size", 2);
+  auto image = diag.ints(adaptor.getImageSizeAttr(), "image_size", 2);
   if (failed(input) || failed(image)) return failure();
-  auto w = shape::window(diag, shape::get(attributes, "kernel_shape"), adaptor.getStridesAttr(),
+  auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),
                          adaptor.getPadsAttr(), adaptor.getDilationsAttr());
   if (failed(w)) return failure();
   int64_t oh = w->outputSize(0, (*image)[0]), ow = w->outputSize(1, (*image)[1]);
@@ -144,7 +144,7 @@ NABLA_INFER_RETURN_TYPES(Col2ImOp) {
 NABLA_INFER_RETURN_TYPES(Conv2DBackwardDataOp) {
   auto grad = diag.ranked(adaptor.getGradOutput(), "grad_output", 4);
   auto filter = diag.ranked(adaptor.getFilter(), "filter", 4);
-  auto image = diag.ints(shape::get(attributes, "image_size"), "image_size", 2);
+  auto image = diag.ints(adaptor.getImageSizeAttr(), "image_size", 2);
   auto groups = diag.integer(adaptor.getGroupsAttr(), "groups");
   if (failed(grad) || failed(filter) || failed(image) || failed(groups) ||
       failed(checkFilterShape(diag, *filter, *groups)))
@@ -167,7 +167,7 @@ NABLA_INFER_RETURN_TYPES(Conv2DBackwardFilterOp) {
   auto groups = diag.integer(adaptor.getGroupsAttr(), "groups");
   if (failed(input) || failed(grad) || failed(groups)) return failure();
   if (*groups < 1) return diag.fail("groups must be positive, got " + llvm::Twine(*groups));
-  auto w = shape::window(diag, shape::get(attributes, "kernel_shape"), adaptor.getStridesAttr(),
+  auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),
                          adaptor.getPadsAttr(), adaptor.getDilationsAttr());
   if (failed(w)) return failure();
   auto out = shape::windowOutput(diag, *w, *input);
@@ -193,7 +193,7 @@ NABLA_INFER_RETURN_TYPES(MaxPool2DBackwardOp) {
   auto input = diag.ranked(adaptor.getInput(), "input", 4);
   auto grad = diag.ranked(adaptor.getGradOutput(), "grad_output", 4);
   if (failed(input) || failed(grad)) return failure();
-  auto w = shape::window(diag, shape::get(attributes, "kernel_shape"), adaptor.getStridesAttr(),
+  auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),
                          adaptor.getPadsAttr(), nullptr);
   if (failed(w)) return failure();
   auto out = shape::windowOutput(diag, *w, *input);
@@ -210,9 +210,9 @@ NABLA_INFER_RETURN_TYPES(MaxPool2DBackwardOp) {
 
 NABLA_INFER_RETURN_TYPES(AvgPool2DBackwardOp) {
   auto grad = diag.ranked(adaptor.getGradOutput(), "grad_output", 4);
-  auto image = diag.ints(shape::get(attributes, "image_size"), "image_size", 2);
+  auto image = diag.ints(adaptor.getImageSizeAttr(), "image_size", 2);
   if (failed(grad) || failed(image)) return failure();
-  auto w = shape::window(diag, shape::get(attributes, "kernel_shape"), adaptor.getStridesAttr(),
+  auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),
                          adaptor.getPadsAttr(), nullptr);
   if (failed(w) || failed(checkGradSpatial(diag, *w, *image, *grad))) return failure();
   inferred.push_back(RankedTensorType::get(

@@ -31,8 +31,11 @@ std::string list(llvm::ArrayRef<int64_t> values) {
   return s + "]";
 }
 
-Attribute get(DictionaryAttr attributes, llvm::StringRef name) {
-  return attributes ? attributes.get(name) : Attribute();
+LogicalResult verifyAttributes(MLIRContext *context, llvm::Optional<Location> location,
+                               llvm::function_ref<LogicalResult(Location)> verify) {
+  if (location) return verify(*location);
+  ScopedDiagnosticHandler silence(context, [](Diagnostic &) { return success(); });
+  return verify(UnknownLoc::get(context));
 }
 
 LogicalResult Diag::fail(const llvm::Twine &message) const {
@@ -61,11 +64,7 @@ FailureOr<RankedTensorType> Diag::ranked(Value value, llvm::StringRef name, int6
 
 FailureOr<llvm::SmallVector<int64_t>> Diag::ints(Attribute attr, llvm::StringRef name,
                                                  int64_t size) const {
-  if (!attr) {
-    (void)fail(llvm::Twine("needs attribute '") + name + "', an array of integers");
-    return failure();
-  }
-  auto array = attr.dyn_cast<ArrayAttr>();
+  auto array = attr.dyn_cast_or_null<ArrayAttr>();
   if (!array) {
     (void)fail(llvm::Twine("attribute '") + name + "' must be an array of integers");
     return failure();

@@ -25,10 +25,14 @@ std::string str(llvm::ArrayRef<int64_t> shape);
 /// so str() would show a -1 in `shape`, `pads` or `strides` as `?`).
 std::string list(llvm::ArrayRef<int64_t> values);
 
-/// The named attribute, or null when it is absent. Inference runs before ODS
-/// checks that required attributes exist and have the right kind, and the
-/// adaptors' getters for required attributes assert on both.
-mlir::Attribute get(mlir::DictionaryAttr attributes, llvm::StringRef name);
+/// Runs an op adaptor's ODS attribute checks (required attributes present,
+/// each of its declared kind). The verifier runs inference before ODS's own
+/// checks; without this, the getter of a required attribute asserts when it is
+/// missing and the getter of a defaulted attribute silently replaces a mistyped
+/// value by its default. Reports nothing when `location` is absent.
+mlir::LogicalResult verifyAttributes(mlir::MLIRContext *context,
+                                     llvm::Optional<mlir::Location> location,
+                                     llvm::function_ref<mlir::LogicalResult(mlir::Location)> verify);
 
 /// Emits errors for one op during inference: "'nabla.<op>' op <message>".
 class Diag {
@@ -115,8 +119,11 @@ inline int64_t merge(int64_t a, int64_t b) { return a == kDynamic ? b : a; }
       mlir::ValueRange operands, mlir::DictionaryAttr attributes, mlir::RegionRange regions,       \
       llvm::SmallVectorImpl<mlir::Type> &inferred) {                                               \
     nabla::shape::Diag diag(location, getOperationName().drop_front(6));                           \
-    return infer##Op(context, diag, operands, attributes,                                          \
-                     Op##Adaptor(operands, attributes, regions), inferred);                        \
+    Op##Adaptor adaptor(operands, attributes, regions);                                            \
+    if (mlir::failed(nabla::shape::verifyAttributes(                                              \
+            context, location, [&](mlir::Location loc) { return adaptor.verify(loc); })))          \
+      return mlir::failure();                                                                      \
+    return infer##Op(context, diag, operands, attributes, adaptor, inferred);                      \
   }                                                                                                \
   static mlir::LogicalResult infer##Op(                                                            \
       [[maybe_unused]] mlir::MLIRContext *context, [[maybe_unused]] const nabla::shape::Diag &diag, \

@@ -27,7 +27,7 @@ NABLA_INFER_RETURN_TYPES(MatmulOp) {
 
 NABLA_INFER_RETURN_TYPES(TransposeOp) {
   auto input = diag.ranked(adaptor.getInput(), "input");
-  auto perm = diag.ints(shape::get(attributes, "perm"), "perm");
+  auto perm = diag.ints(adaptor.getPermAttr(), "perm");
   if (failed(input) || failed(perm)) return failure();
   int64_t rank = input->getRank();
   llvm::SmallVector<bool> seen(rank, false);
@@ -47,7 +47,7 @@ NABLA_INFER_RETURN_TYPES(TransposeOp) {
 
 NABLA_INFER_RETURN_TYPES(ReshapeOp) {
   auto input = diag.ranked(adaptor.getInput(), "input");
-  auto shape = diag.ints(shape::get(attributes, "shape"), "shape");
+  auto shape = diag.ints(adaptor.getShapeAttr(), "shape");
   if (failed(input) || failed(shape)) return failure();
   int inferredDims = 0;
   int64_t known = 1;

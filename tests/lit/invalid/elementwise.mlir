@@ -84,7 +84,7 @@ func @binary_mixed_element_types(%a: tensor<4xf32>, %b: tensor<4xf16>) {
 // -----
 
 func @constant_without_value() {
-  // expected-error @+1 {{'nabla.constant' op needs a 'value' attribute of dense elements with a ranked tensor type}}
+  // expected-error @+1 {{'nabla.constant' op requires attribute 'value'}}
   %0 = "nabla.constant"() : () -> tensor<2xf32>
   return
 }
@@ -94,5 +94,13 @@ func @constant_without_value() {
 func @constant_wrong_result_type() {
   // expected-error @+1 {{'nabla.constant' op inferred type(s) 'tensor<2xf32>' are incompatible with return type(s) of operation 'tensor<3xf32>'}}
   %0 = "nabla.constant"() {value = dense<1.0> : tensor<2xf32>} : () -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func @constant_value_not_elements() {
+  // expected-error @+1 {{'nabla.constant' op attribute 'value' failed to satisfy constraint: constant vector/tensor attribute}}
+  %0 = "nabla.constant"() {value = 1.0 : f32} : () -> tensor<f32>
   return
 }
