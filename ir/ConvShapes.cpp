@@ -119,8 +119,10 @@ NABLA_INFER_RETURN_TYPES(Col2ImOp) {
   auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),
                          adaptor.getPadsAttr(), adaptor.getDilationsAttr());
   if (failed(w)) return failure();
+  if ((*image)[0] < 1 || (*image)[1] < 1)
+    return diag.fail("image_size must be positive, got " + shape::list(*image));
   int64_t oh = w->outputSize(0, (*image)[0]), ow = w->outputSize(1, (*image)[1]);
-  if ((*image)[0] < 1 || (*image)[1] < 1 || oh < 1 || ow < 1)
+  if (oh < 1 || ow < 1)
     return diag.fail("window " +
                      shape::list({w->dilation[0] * (w->kernel[0] - 1) + 1,
                                   w->dilation[1] * (w->kernel[1] - 1) + 1}) +

@@ -141,7 +141,12 @@ bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to) {
 int64_t Window::outputSize(int i, int64_t in) const {
   if (in == kDynamic) return kDynamic;
   int64_t span = dilation[i] * (kernel[i] - 1) + 1;
-  return (in + padBegin[i] + padEnd[i] - span) / stride[i] + 1;
+  int64_t padded = in + padBegin[i] + padEnd[i];
+  // Checked before dividing: division truncates toward zero, so a window that
+  // overhangs by less than a stride would otherwise count as one output, and
+  // an overhang giving exactly -1 would read as kDynamic.
+  if (padded < span) return 0;
+  return (padded - span) / stride[i] + 1;
 }
 
 FailureOr<Window> window(const Diag &diag, Attribute kernelShape, Attribute strides,

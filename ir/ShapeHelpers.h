@@ -81,7 +81,7 @@ struct Window {
   int64_t dilation[2];
 
   /// Output size along spatial axis i (0 = H, 1 = W) for input size `in`;
-  /// kDynamic if `in` is.
+  /// kDynamic if `in` is, 0 if the window does not fit the padded input.
   int64_t outputSize(int i, int64_t in) const;
 };
 
