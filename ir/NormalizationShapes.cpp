@@ -20,7 +20,7 @@ LogicalResult checkChannelParam(const shape::Diag &diag, RankedTensorType input,
 FailureOr<RankedTensorType> channelInput(const shape::Diag &diag, Value value) {
   auto input = diag.ranked(value, "input");
   if (failed(input)) return failure();
-  if (input->getRank() < 2)
+  if (input->getRank() != 2 && input->getRank() != 4)
     return (void)diag.fail("input must be [N, C] or [N, C, H, W], got " + shape::str(*input)),
            failure();
   return input;

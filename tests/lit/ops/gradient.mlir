@@ -104,3 +104,16 @@ func @softmax_cross_entropy_backward(%l: tensor<?x10xf32>, %t: tensor<?xi64>, %g
       : (tensor<4x10xf32>, tensor<4xi32>, tensor<f32>) -> tensor<4x10xf32>
   return %0, %1, %2 : tensor<?x10xf32>, tensor<4x10xf32>, tensor<4x10xf32>
 }
+
+// -----
+
+// A static grad_output is compatible with a dynamic-batch input.
+// CHECK-LABEL: func @batch_norm_backward_static_grad
+// CHECK: nabla.batch_norm_backward %arg0, %arg1, %arg2 : (tensor<?x100xf32>, tensor<100xf32>, tensor<32x100xf32>) -> (tensor<?x100xf32>, tensor<100xf32>, tensor<100xf32>)
+func @batch_norm_backward_static_grad(%x: tensor<?x100xf32>, %g: tensor<100xf32>, %dy: tensor<32x100xf32>)
+    -> tensor<?x100xf32> {
+  %0, %1, %2 = nabla.batch_norm_backward %x, %g, %dy
+      : (tensor<?x100xf32>, tensor<100xf32>, tensor<32x100xf32>)
+      -> (tensor<?x100xf32>, tensor<100xf32>, tensor<100xf32>)
+  return %0 : tensor<?x100xf32>
+}
