@@ -379,3 +379,11 @@ func @col2im_wrong_result_type(%x: tensor<90x75xf32>) {
   %0 = nabla.col2im %x {kernel_shape = [5, 5], image_size = [7, 7]} : (tensor<90x75xf32>) -> tensor<10x3x8x8xf32>
   return
 }
+
+// -----
+
+func @avg_pool2d_input_rank5(%x: tensor<1x1x1x8x8xf32>) {
+  // expected-error @+1 {{'nabla.avg_pool2d' op input must have rank 4, got tensor<1x1x1x8x8xf32>}}
+  %0 = nabla.avg_pool2d %x {kernel_shape = [2, 2]} : (tensor<1x1x1x8x8xf32>) -> tensor<1x1x1x7x7xf32>
+  return
+}

@@ -196,3 +196,43 @@ func @softmax_cross_entropy_backward_wrong_result_type(%l: tensor<4x10xf32>, %t:
   %0 = nabla.softmax_cross_entropy_backward %l, %t, %g : (tensor<4x10xf32>, tensor<4xi64>, tensor<f32>) -> tensor<f32>
   return
 }
+
+// -----
+
+func @conv2d_backward_filter_input_rank3(%x: tensor<1x28x28xf32>, %dy: tensor<?x30x24x24xf32>) {
+  // expected-error @+1 {{'nabla.conv2d_backward_filter' op input must have rank 4, got tensor<1x28x28xf32>}}
+  %0 = nabla.conv2d_backward_filter %x, %dy {kernel_shape = [5, 5]} : (tensor<1x28x28xf32>, tensor<?x30x24x24xf32>) -> tensor<30x1x5x5xf32>
+  return
+}
+
+// -----
+
+func @max_pool2d_backward_grad_rank2(%x: tensor<?x30x24x24xf32>, %dy: tensor<?x4320xf32>) {
+  // expected-error @+1 {{'nabla.max_pool2d_backward' op grad_output must have rank 4, got tensor<?x4320xf32>}}
+  %0 = nabla.max_pool2d_backward %x, %dy {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x30x24x24xf32>, tensor<?x4320xf32>) -> tensor<?x30x24x24xf32>
+  return
+}
+
+// -----
+
+func @avg_pool2d_backward_grad_rank3(%dy: tensor<30x12x12xf32>) {
+  // expected-error @+1 {{'nabla.avg_pool2d_backward' op grad_output must have rank 4, got tensor<30x12x12xf32>}}
+  %0 = nabla.avg_pool2d_backward %dy {kernel_shape = [2, 2], strides = [2, 2], image_size = [24, 24]} : (tensor<30x12x12xf32>) -> tensor<30x24x24xf32>
+  return
+}
+
+// -----
+
+func @softmax_cross_entropy_backward_logits_rank1(%l: tensor<10xf32>, %t: tensor<1xi64>, %g: tensor<f32>) {
+  // expected-error @+1 {{'nabla.softmax_cross_entropy_backward' op logits must have rank 2, got tensor<10xf32>}}
+  %0 = nabla.softmax_cross_entropy_backward %l, %t, %g : (tensor<10xf32>, tensor<1xi64>, tensor<f32>) -> tensor<10xf32>
+  return
+}
+
+// -----
+
+func @batch_norm_backward_input_rank1(%x: tensor<100xf32>, %g: tensor<100xf32>) {
+  // expected-error @+1 {{'nabla.batch_norm_backward' op input must be [N, C] or [N, C, H, W], got tensor<100xf32>}}
+  %0:3 = nabla.batch_norm_backward %x, %g, %x : (tensor<100xf32>, tensor<100xf32>, tensor<100xf32>) -> (tensor<100xf32>, tensor<100xf32>, tensor<100xf32>)
+  return
+}
