@@ -32,7 +32,7 @@ std::string list(llvm::ArrayRef<int64_t> values) {
 }
 
 LogicalResult verifyAttributes(MLIRContext *context, llvm::Optional<Location> location,
-                               llvm::function_ref<LogicalResult(Location)> verify) {
+                               AttributeVerifier verify) {
   if (location) return verify(*location);
   ScopedDiagnosticHandler silence(context, [](Diagnostic &) { return success(); });
   return verify(UnknownLoc::get(context));

@@ -30,9 +30,10 @@ std::string list(llvm::ArrayRef<int64_t> values);
 /// checks; without this, the getter of a required attribute asserts when it is
 /// missing and the getter of a defaulted attribute silently replaces a mistyped
 /// value by its default. Reports nothing when `location` is absent.
+using AttributeVerifier = llvm::function_ref<mlir::LogicalResult(mlir::Location)>;
 mlir::LogicalResult verifyAttributes(mlir::MLIRContext *context,
                                      llvm::Optional<mlir::Location> location,
-                                     llvm::function_ref<mlir::LogicalResult(mlir::Location)> verify);
+                                     AttributeVerifier verify);
 
 /// Emits errors for one op during inference: "'nabla.<op>' op <message>".
 class Diag {
