@@ -136,7 +136,10 @@ LoweredTensor softmaxAlong(const LoweredTensor &x, int64_t axis, bool log) {
 
   Halide::Func f = makeFunc(log ? "log_softmax" : "softmax");
   Expr shifted = x.at(toExprs(v)) - row(rowMax);
-  defineAt(f, v) = log ? shifted - Halide::log(row(rowSum)) : Halide::exp(shifted) / row(rowSum);
+  // strict_float keeps (x - max) - log(sum) from being reassociated into
+  // x - (max + log(sum)), which would round at the scale of the logits.
+  defineAt(f, v) = log ? Halide::strict_float(shifted - Halide::log(row(rowSum)))
+                       : Halide::exp(shifted) / row(rowSum);
   return {f, x.shape, ScheduleKind::Pointwise, {maxStage, sumStage}};
 }
 
