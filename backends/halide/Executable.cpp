@@ -171,6 +171,8 @@ std::vector<Shape> shapesOf(const std::vector<Tensor> &tensors) {
 Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name) {
   auto func = module.lookupSymbol<mlir::FuncOp>(name);
   if (!func) throw Error("no function @" + name.str() + " in the module");
+  // Report unsupported ops from the caller's IR, before any other work.
+  checkLowerable(func);
   std::string text = functionText(module, func);
   Halide::Target target = Halide::get_host_target();
   CacheKey key{std::hash<std::string>()(text), target.to_string(), NABLA_HALIDE_VERSION};
