@@ -94,10 +94,17 @@ std::string nameOf(mlir::DictionaryAttr attrs, const std::string &fallback) {
   return fallback;
 }
 
-thread_local std::string lastHalideError;
+/// Per-call context: Halide's runtime reports errors (a failed bounds check,
+/// a label out of range) here instead of aborting, whichever thread hits them.
+struct RunContext : Halide::JITUserContext {
+  std::mutex mutex;
+  std::string error;
+};
 
-void onHalideError(Halide::JITUserContext *, const char *message) {
-  lastHalideError = message ? message : "";
+void onHalideError(Halide::JITUserContext *context, const char *message) {
+  auto *run = static_cast<RunContext *>(context);
+  std::lock_guard<std::mutex> lock(run->mutex);
+  if (run->error.empty()) run->error = message ? message : "unknown error";
 }
 
 std::shared_ptr<CompiledFunction> compile(const std::string &text, const std::string &name,
@@ -127,7 +134,6 @@ std::shared_ptr<CompiledFunction> compile(const std::string &text, const std::st
   }
   try {
     fn->lowered = lowerFunction(fn->func, target);
-    fn->lowered.pipeline.jit_handlers().custom_error = onHalideError;
     fn->lowered.pipeline.compile_jit(target);
   } catch (const Halide::Error &e) {
     throw Error("@" + name + ": Halide compile error: " + e.what());
@@ -236,15 +242,17 @@ void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> 
   for (size_t i = 0; i < inputs.size(); ++i) params.set(fn.lowered.inputs[i], wrap(inputs[i]));
   std::vector<Halide::Buffer<>> buffers;
   for (const Tensor &out : outputs) buffers.push_back(wrap(out));
+  RunContext context;
+  context.handlers.custom_error = onHalideError;
   std::lock_guard<std::mutex> lock(fn.runMutex);
-  lastHalideError.clear();
   try {
-    fn.lowered.pipeline.realize(Halide::Realization(buffers), fn.target, params);
+    Halide::Realization outputs(buffers);
+    fn.lowered.pipeline.realize(&context, outputs, fn.target, params);
   } catch (const Halide::Error &e) {
     throw Error(where + ": Halide run-time error: " +
-                (lastHalideError.empty() ? std::string(e.what()) : lastHalideError));
+                (context.error.empty() ? std::string(e.what()) : context.error));
   }
-  if (!lastHalideError.empty()) throw Error(where + ": Halide run-time error: " + lastHalideError);
+  if (!context.error.empty()) throw Error(where + ": Halide run-time error: " + context.error);
 }
 
 JitCacheStats jitCacheStats() {

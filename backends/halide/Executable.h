@@ -40,8 +40,7 @@ public:
   /// (no allocation per call).
   void runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const;
 
-  /// Seconds spent lowering and JIT-compiling (0 for the second caller of a
-  /// cached compile is not reported here: see JitCacheStats).
+  /// Seconds the (first, uncached) lowering and JIT compile took.
   double compileSeconds() const;
   /// The cache key's hash of the IR text (for logs).
   uint64_t irHash() const;

@@ -63,9 +63,8 @@ std::vector<Halide::Expr> refineShape(mlir::Type type, std::vector<Halide::Expr>
 /// The Halide element type of an MLIR element type (f32, f64, i32, i64).
 Halide::Type halideType(mlir::Type elementType);
 
-/// Reads `tensor` with 0 (or `fill`) outside [0, extent) in dims H and W of an
-/// NCHW tensor: the padding of convolutions and pools. Other dims are clamped
-/// never: callers only step outside along H and W.
+/// Reads an NCHW `tensor` with `fill` outside [0, extent) in dims H and W:
+/// the padding of convolutions and pools (callers step outside only there).
 LoweredTensor padSpatial(const LoweredTensor &tensor, Halide::Expr fill);
 
 /// Reads `tensor` (of MLIR type `type`) at output indices `out` under numpy
