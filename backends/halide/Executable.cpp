@@ -12,6 +12,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -181,6 +182,9 @@ Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name) {
   checkLowerable(func);
   std::string text = functionText(module, func);
   Halide::Target target = Halide::get_host_target();
+  // NABLA_HALIDE_PROFILE=1 makes every run print Halide's per-Func profile.
+  if (const char *profile = std::getenv("NABLA_HALIDE_PROFILE"); profile && *profile == '1')
+    target = target.with_feature(Halide::Target::Profile);
   CacheKey key{std::hash<std::string>()(text), target.to_string(), NABLA_HALIDE_VERSION};
   JitCache &c = cache();
   {
