@@ -1,6 +1,7 @@
 #include "runtime/Trainer.h"
 
 #include "runtime/BatchIterator.h"
+#include "runtime/HistoryPlot.h"
 #include "runtime/Error.h"
 #include "runtime/ProgressBar.h"
 
@@ -188,6 +189,7 @@ const History &Trainer::fit(const Dataset &train, const Dataset *test) {
     std::fflush(stdout);
     if (!options_.outDir.empty()) {
       history_.writeCsv(options_.outDir + "/history.csv");
+      plotHistory(history_, options_.outDir + "/history.png", "training");
       saveCheckpoint(checkpoint(), options_.outDir + "/checkpoint.pb");
     }
   }

@@ -32,7 +32,7 @@ struct TrainerOptions {
   int64_t evalBatchSize = 1000;
   int64_t trainAccuracySamples = 10000; // the book's train_acc uses a sample too
   bool progress = true;
-  std::string outDir;            // history.csv and checkpoint.pb; empty: write nothing
+  std::string outDir; // history.csv, history.png, checkpoint.pb; empty: write nothing
 };
 
 class Trainer {

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The peer for nabla's SimpleConvNet: the same net and recipe in PyTorch.
 
 The textbook recipe: conv 30@5x5 (stride 1, pad 0) - relu - max pool 2x2 -
