@@ -145,6 +145,7 @@ void registerAll() {
 /// Keeps each case's median real time and prints the ratio table at the end.
 class RatioReporter : public benchmark::ConsoleReporter {
 public:
+  RatioReporter() : ConsoleReporter(OO_Tabular) {} // plain text: it is also read from logs
   void ReportRuns(const std::vector<Run> &runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run &run : runs)
@@ -159,7 +160,8 @@ public:
       std::string unfusedName = name.substr(0, at) + "unfused" + name.substr(at + 5);
       auto it = medians_.find(unfusedName);
       if (it == medians_.end()) continue;
-      std::string label = name.substr(0, at) + name.substr(at + 5);
+      std::string label = name.substr(0, at) + name.substr(at + 6);
+      label = label.substr(0, label.find("/repeats"));
       std::printf("%-40s %12.3f %12.3f %7.2fx\n", label.c_str(), fusedMs, it->second,
                   it->second / fusedMs);
     }

@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 namespace nabla {
 
@@ -41,23 +42,36 @@ void writeModule(mlir::Operation *op, const std::string &path) {
   top->print(out);
 }
 
-/// After each pass, writes the module to dir/NN-<flag>.mlir.
+/// After each pass, writes the module to dir/NN-<flag>.mlir. A pass nested
+/// on functions runs once per function, interleaved with its pipeline
+/// neighbours: each keeps one number, and its file ends up holding the module
+/// after the pass ran on the last function. The adaptor that runs the nested
+/// pipeline is not a pass of its own and gets no file.
 class IrDumper : public mlir::PassInstrumentation {
 public:
   explicit IrDumper(std::string dir) : dir_(std::move(dir)) {}
   void runAfterPass(mlir::Pass *pass, mlir::Operation *op) override {
     std::string flag = pass->getArgument().str();
     if (flag.empty()) flag = pass->getName().str();
-    // A function pass runs once per function: keep the last (whole-module) dump.
-    if (flag == last_) --counter_;
-    last_ = flag;
+    if (flag.find("OpToOpPassAdaptor") != std::string::npos) {
+      nested_.clear();
+      return;
+    }
+    int number;
+    if (llvm::isa<mlir::ModuleOp>(op)) {
+      number = ++counter_;
+    } else {
+      auto it = nested_.find(flag);
+      number = it != nested_.end() ? it->second : (nested_[flag] = ++counter_);
+    }
     char prefix[8];
-    std::snprintf(prefix, sizeof prefix, "%02d-", ++counter_);
+    std::snprintf(prefix, sizeof prefix, "%02d-", number);
     writeModule(op, dir_ + "/" + prefix + flag + ".mlir");
   }
 
 private:
-  std::string dir_, last_;
+  std::string dir_;
+  std::map<std::string, int> nested_; // flag -> number, within one nested run
   int counter_ = 0;
 };
 } // namespace
