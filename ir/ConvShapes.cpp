@@ -9,16 +9,24 @@ using namespace nabla;
 using shape::kDynamic;
 
 namespace {
-/// The [O, C/groups, KH, KW] filter checked against an NCHW input's channels.
-LogicalResult checkFilter(const shape::Diag &diag, RankedTensorType input,
-                          RankedTensorType filter, int64_t groups) {
+/// An [O, C/groups, KH, KW] filter on its own: a static, positive kernel
+/// (conv2d has no kernel_shape attribute to blame) and O divisible by groups.
+LogicalResult checkFilterShape(const shape::Diag &diag, RankedTensorType filter, int64_t groups) {
   if (groups < 1) return diag.fail("groups must be positive, got " + llvm::Twine(groups));
-  int64_t c = input.getDimSize(1), o = filter.getDimSize(0), cg = filter.getDimSize(1);
-  if (filter.getDimSize(2) == kDynamic || filter.getDimSize(3) == kDynamic)
-    return diag.fail("filter " + shape::str(filter) + " must have a static kernel size");
+  int64_t o = filter.getDimSize(0), kh = filter.getDimSize(2), kw = filter.getDimSize(3);
+  if (kh == kDynamic || kw == kDynamic || kh < 1 || kw < 1)
+    return diag.fail("filter " + shape::str(filter) + " must have a static, positive kernel size");
   if (o != kDynamic && o % groups != 0)
     return diag.fail("filter " + shape::str(filter) + " has " + llvm::Twine(o) +
                      " output channels, not divisible by groups = " + llvm::Twine(groups));
+  return success();
+}
+
+/// The [O, C/groups, KH, KW] filter checked against an NCHW input's channels.
+LogicalResult checkFilter(const shape::Diag &diag, RankedTensorType input,
+                          RankedTensorType filter, int64_t groups) {
+  if (failed(checkFilterShape(diag, filter, groups))) return failure();
+  int64_t c = input.getDimSize(1), cg = filter.getDimSize(1);
   if (c != kDynamic && cg != kDynamic && c != cg * groups)
     return diag.fail("input " + shape::str(input) + " has " + llvm::Twine(c) +
                      " channels but filter " + shape::str(filter) + " expects " +
@@ -34,11 +42,11 @@ ArrayAttr kernelOf(MLIRContext *context, RankedTensorType filter) {
 LogicalResult checkGradSpatial(const shape::Diag &diag, const shape::Window &w,
                                llvm::ArrayRef<int64_t> image, RankedTensorType gradOutput) {
   for (int i = 0; i < 2; ++i) {
-    if (image[i] < 1) return diag.fail("image_size must be positive, got " + shape::str(image));
+    if (image[i] < 1) return diag.fail("image_size must be positive, got " + shape::list(image));
     int64_t expected = w.outputSize(i, image[i]);
     if (expected < 1 || !shape::compatible(expected, gradOutput.getDimSize(2 + i)))
       return diag.fail("grad_output " + shape::str(gradOutput) + " does not match image_size " +
-                       shape::str(image) + " (the forward op produces " +
+                       shape::list(image) + " (the forward op produces " +
                        llvm::Twine(w.outputSize(0, image[0])) + "x" +
                        llvm::Twine(w.outputSize(1, image[1])) + ")");
   }
@@ -122,9 +130,16 @@ NABLA_INFER_RETURN_TYPES(Col2ImOp) {
   auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),
                          adaptor.getPadsAttr(), adaptor.getDilationsAttr());
   if (failed(w)) return failure();
+  if ((*image)[0] < 1 || (*image)[1] < 1)
+    return diag.fail("image_size must be positive, got " + shape::list(*image));
   int64_t oh = w->outputSize(0, (*image)[0]), ow = w->outputSize(1, (*image)[1]);
-  if ((*image)[0] < 1 || (*image)[1] < 1 || oh < 1 || ow < 1)
-    return diag.fail("window does not fit image_size " + shape::str(*image));
+  if (oh < 1 || ow < 1)
+    return diag.fail("window " +
+                     shape::list({w->dilation[0] * (w->kernel[0] - 1) + 1,
+                                  w->dilation[1] * (w->kernel[1] - 1) + 1}) +
+                     " does not fit image_size " + shape::list(*image) + " (pads " +
+                     shape::list({w->padBegin[0], w->padBegin[1], w->padEnd[0], w->padEnd[1]}) +
+                     ")");
   int64_t rows = input->getDimSize(0), cols = input->getDimSize(1);
   int64_t window = w->kernel[0] * w->kernel[1];
   if (cols == kDynamic || cols % window != 0)
@@ -144,11 +159,9 @@ NABLA_INFER_RETURN_TYPES(Conv2DBackwardDataOp) {
   auto filter = diag.ranked(adaptor.getFilter(), "filter", 4);
   auto image = diag.ints(adaptor.getImageSizeAttr(), "image_size", 2);
   auto groups = diag.integer(adaptor.getGroupsAttr(), "groups");
-  if (failed(grad) || failed(filter) || failed(image) || failed(groups)) return failure();
-  if (*groups < 1) return diag.fail("groups must be positive, got " + llvm::Twine(*groups));
-  if (filter->getDimSize(0) != kDynamic && filter->getDimSize(0) % *groups != 0)
-    return diag.fail("filter " + shape::str(*filter) + " has output channels not divisible by " +
-                     "groups = " + llvm::Twine(*groups));
+  if (failed(grad) || failed(filter) || failed(image) || failed(groups) ||
+      failed(checkFilterShape(diag, *filter, *groups)))
+    return failure();
   if (!shape::compatible(grad->getDimSize(1), filter->getDimSize(0)))
     return diag.fail("grad_output " + shape::str(*grad) + " has a channel count other than the " +
                      "filter's output channels " + shape::str(*filter));
@@ -177,13 +190,13 @@ NABLA_INFER_RETURN_TYPES(Conv2DBackwardFilterOp) {
       !shape::compatible(out->second, grad->getDimSize(3)))
     return diag.fail("grad_output " + shape::str(*grad) + " does not match the convolution of " +
                      shape::str(*input));
-  int64_t o = grad->getDimSize(1), c = input->getDimSize(1);
-  if (o != kDynamic && o % *groups != 0)
-    return diag.fail("grad_output " + shape::str(*grad) + " has output channels not divisible " +
-                     "by groups = " + llvm::Twine(*groups));
+  int64_t c = input->getDimSize(1), o = grad->getDimSize(1);
   if (c == kDynamic || c % *groups != 0)
     return diag.fail("input " + shape::str(*input) + " must have a static channel count divisible "
                      "by groups = " + llvm::Twine(*groups));
+  if (o != kDynamic && o % *groups != 0)
+    return diag.fail("grad_output " + shape::str(*grad) + " has " + llvm::Twine(o) +
+                     " output channels, not divisible by groups = " + llvm::Twine(*groups));
   inferred.push_back(RankedTensorType::get(
       {grad->getDimSize(1), c / *groups, w->kernel[0], w->kernel[1]}, input->getElementType()));
   return success();

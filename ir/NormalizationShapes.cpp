@@ -20,7 +20,7 @@ LogicalResult checkChannelParam(const shape::Diag &diag, RankedTensorType input,
 FailureOr<RankedTensorType> channelInput(const shape::Diag &diag, Value value) {
   auto input = diag.ranked(value, "input");
   if (failed(input)) return failure();
-  if (input->getRank() < 2)
+  if (input->getRank() != 2 && input->getRank() != 4)
     return (void)diag.fail("input must be [N, C] or [N, C, H, W], got " + shape::str(*input)),
            failure();
   return input;
@@ -34,8 +34,8 @@ NABLA_INFER_RETURN_TYPES(BatchNormOp) {
       failed(checkChannelParam(diag, *input, adaptor.getRunningMean(), "running_mean")) ||
       failed(checkChannelParam(diag, *input, adaptor.getRunningVar(), "running_var")))
     return failure();
-  auto stats = adaptor.getRunningMean().getType();
-  inferred.append({*input, stats, stats});
+  // Each updated statistic keeps the type of the one it replaces.
+  inferred.append({*input, adaptor.getRunningMean().getType(), adaptor.getRunningVar().getType()});
   return success();
 }
 
@@ -45,7 +45,10 @@ NABLA_INFER_RETURN_TYPES(BatchNormBackwardOp) {
   if (failed(input) || failed(grad) ||
       failed(checkChannelParam(diag, *input, adaptor.getScale(), "scale")))
     return failure();
-  if (grad->getShape() != input->getShape())
+  bool same = grad->getRank() == input->getRank();
+  for (int64_t i = 0; same && i < input->getRank(); ++i)
+    same = shape::compatible(grad->getDimSize(i), input->getDimSize(i));
+  if (!same)
     return diag.fail("grad_output " + shape::str(*grad) + " must have the input's shape " +
                      shape::str(*input));
   auto scale = adaptor.getScale().getType();

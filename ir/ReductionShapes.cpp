@@ -15,11 +15,11 @@ FailureOr<llvm::SmallVector<int64_t>> reducedShape(const shape::Diag &diag, Rank
   int64_t rank = input.getRank();
   llvm::SmallVector<bool> reduced(rank, axes->empty());
   for (int64_t axis : *axes) {
-    auto normalized = diag.axis(axis, rank, "axis");
+    auto normalized = diag.axis(axis, input, "axes");
     if (failed(normalized)) return failure();
     if (reduced[*normalized])
-      return (void)diag.fail("axis " + llvm::Twine(axis) + " is listed twice in " +
-                             shape::str(*axes)),
+      return (void)diag.fail("axis " + llvm::Twine(axis) + " is listed twice in 'axes' " +
+                             shape::list(*axes)),
              failure();
     reduced[*normalized] = true;
   }
@@ -70,7 +70,7 @@ NABLA_INFER_RETURN_TYPES(ArgmaxOp) {
   auto input = diag.ranked(adaptor.getInput(), "input");
   auto axisAttr = diag.integer(adaptor.getAxisAttr(), "axis");
   if (failed(input) || failed(axisAttr)) return failure();
-  auto axis = diag.axis(*axisAttr, input->getRank(), "axis");
+  auto axis = diag.axis(*axisAttr, *input, "axis");
   if (failed(axis)) return failure();
   llvm::SmallVector<int64_t> out;
   for (int64_t i = 0; i < input->getRank(); ++i) {
@@ -86,7 +86,7 @@ NABLA_INFER_RETURN_TYPES(ArgmaxOp) {
     auto input = diag.ranked(adaptor.getInput(), "input");                                         \
     auto axis = diag.integer(adaptor.getAxisAttr(), "axis");                                       \
     if (failed(input) || failed(axis)) return failure();                                           \
-    if (failed(diag.axis(*axis, input->getRank(), "axis"))) return failure();                      \
+    if (failed(diag.axis(*axis, *input, "axis"))) return failure();                                \
     inferred.push_back(*input);                                                                    \
     return success();                                                                              \
   }

@@ -22,6 +22,22 @@ std::string str(llvm::ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
+std::string list(llvm::ArrayRef<int64_t> values) {
+  std::string s = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(values[i]);
+  }
+  return s + "]";
+}
+
+LogicalResult verifyAttributes(MLIRContext *context, llvm::Optional<Location> location,
+                               AttributeVerifier verify) {
+  if (location) return verify(*location);
+  ScopedDiagnosticHandler silence(context, [](Diagnostic &) { return success(); });
+  return verify(UnknownLoc::get(context));
+}
+
 LogicalResult Diag::fail(const llvm::Twine &message) const {
   return emitOptionalError(loc_, "'nabla.", opName_, "' op ", message.str());
 }
@@ -64,7 +80,7 @@ FailureOr<llvm::SmallVector<int64_t>> Diag::ints(Attribute attr, llvm::StringRef
   }
   if (size >= 0 && int64_t(values.size()) != size) {
     (void)fail(llvm::Twine("attribute '") + name + "' must have " + llvm::Twine(size) +
-               " entries, got " + str(values));
+               " entries, got " + list(values));
     return failure();
   }
   return values;
@@ -79,10 +95,12 @@ FailureOr<int64_t> Diag::integer(Attribute attr, llvm::StringRef name) const {
   return integer.getInt();
 }
 
-FailureOr<int64_t> Diag::axis(int64_t axis, int64_t rank, llvm::StringRef name) const {
+FailureOr<int64_t> Diag::axis(int64_t axis, RankedTensorType type,
+                              llvm::StringRef attrName) const {
+  int64_t rank = type.getRank();
   if (axis < -rank || axis >= rank) {
-    (void)fail(llvm::Twine(name) + " " + llvm::Twine(axis) + " is out of range for rank " +
-               llvm::Twine(rank));
+    (void)fail("axis " + llvm::Twine(axis) + " (attribute '" + attrName +
+               "') is out of range for rank-" + llvm::Twine(rank) + " " + str(type));
     return failure();
   }
   return axis < 0 ? axis + rank : axis;
@@ -102,8 +120,8 @@ FailureOr<llvm::SmallVector<int64_t>> broadcast(const Diag &diag, RankedTensorTy
     else if (y == kDynamic || x == y) out[i] = x;
     else {
       (void)diag.fail("operands do not broadcast: " + str(lhs) + " and " + str(rhs) +
-                      " differ in dimension " + llvm::Twine(i) + " (" + llvm::Twine(x) + " vs " +
-                      llvm::Twine(y) + ")");
+                      " differ in dimension " + llvm::Twine(i) + " of the broadcast shape (" +
+                      llvm::Twine(x) + " vs " + llvm::Twine(y) + ")");
       return failure();
     }
   }
@@ -122,9 +140,11 @@ bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to) {
 
 int64_t Window::outputSize(int i, int64_t in) const {
   if (in == kDynamic) return kDynamic;
-  int64_t span = dilation[i] * (kernel[i] - 1) + 1, padded = in + padBegin[i] + padEnd[i];
-  // Checked before dividing: C++ division truncates toward zero, so a window
-  // one pixel too large with stride 2 would otherwise give size 1, not 0.
+  int64_t span = dilation[i] * (kernel[i] - 1) + 1;
+  int64_t padded = in + padBegin[i] + padEnd[i];
+  // Checked before dividing: division truncates toward zero, so a window that
+  // overhangs by less than a stride would otherwise count as one output, and
+  // an overhang giving exactly -1 would read as kDynamic.
   if (padded < span) return 0;
   return (padded - span) / stride[i] + 1;
 }
@@ -142,12 +162,12 @@ FailureOr<Window> window(const Diag &diag, Attribute kernelShape, Attribute stri
     d = *parsed;
   }
   for (int i = 0; i < 2; ++i) {
-    if ((*k)[i] < 1) return (void)diag.fail("kernel_shape must be positive, got " + str(*k)), failure();
-    if ((*s)[i] < 1) return (void)diag.fail("strides must be positive, got " + str(*s)), failure();
-    if (d[i] < 1) return (void)diag.fail("dilations must be positive, got " + str(d)), failure();
+    if ((*k)[i] < 1) return (void)diag.fail("kernel_shape must be positive, got " + list(*k)), failure();
+    if ((*s)[i] < 1) return (void)diag.fail("strides must be positive, got " + list(*s)), failure();
+    if (d[i] < 1) return (void)diag.fail("dilations must be positive, got " + list(d)), failure();
   }
   for (int64_t pad : *p)
-    if (pad < 0) return (void)diag.fail("pads must be non-negative, got " + str(*p)), failure();
+    if (pad < 0) return (void)diag.fail("pads must be non-negative, got " + list(*p)), failure();
   Window w;
   for (int i = 0; i < 2; ++i) {
     w.kernel[i] = (*k)[i];
@@ -164,10 +184,10 @@ FailureOr<std::pair<int64_t, int64_t>> windowOutput(const Diag &diag, const Wind
   int64_t h = input.getDimSize(2), wd = input.getDimSize(3);
   int64_t oh = w.outputSize(0, h), ow = w.outputSize(1, wd);
   if ((oh != kDynamic && oh < 1) || (ow != kDynamic && ow < 1)) {
-    (void)diag.fail("window " + str({w.dilation[0] * (w.kernel[0] - 1) + 1,
-                                     w.dilation[1] * (w.kernel[1] - 1) + 1}) +
+    (void)diag.fail("window " + list({w.dilation[0] * (w.kernel[0] - 1) + 1,
+                                      w.dilation[1] * (w.kernel[1] - 1) + 1}) +
                     " does not fit the padded input " + str(input) + " (pads " +
-                    str({w.padBegin[0], w.padBegin[1], w.padEnd[0], w.padEnd[1]}) + ")");
+                    list({w.padBegin[0], w.padBegin[1], w.padEnd[0], w.padEnd[1]}) + ")");
     return failure();
   }
   return std::make_pair(oh, ow);

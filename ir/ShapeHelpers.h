@@ -19,7 +19,21 @@ constexpr int64_t kDynamic = mlir::ShapedType::kDynamicSize;
 
 /// "tensor<?x10xf32>" for a type, for error messages.
 std::string str(mlir::Type type);
+/// "[?, 10]" for a shape: kDynamic prints as `?`.
 std::string str(llvm::ArrayRef<int64_t> shape);
+/// "[-1, 10]" for an attribute's integers, printed as written (kDynamic is -1,
+/// so str() would show a -1 in `shape`, `pads` or `strides` as `?`).
+std::string list(llvm::ArrayRef<int64_t> values);
+
+/// Runs an op adaptor's ODS attribute checks (required attributes present,
+/// each of its declared kind). The verifier runs inference before ODS's own
+/// checks; without this, the getter of a required attribute asserts when it is
+/// missing and the getter of a defaulted attribute silently replaces a mistyped
+/// value by its default. Reports nothing when `location` is absent.
+using AttributeVerifier = llvm::function_ref<mlir::LogicalResult(mlir::Location)>;
+mlir::LogicalResult verifyAttributes(mlir::MLIRContext *context,
+                                     llvm::Optional<mlir::Location> location,
+                                     AttributeVerifier verify);
 
 /// Emits errors for one op during inference: "'nabla.<op>' op <message>".
 class Diag {
@@ -40,8 +54,10 @@ public:
   /// An integer attribute.
   mlir::FailureOr<int64_t> integer(mlir::Attribute attr, llvm::StringRef name) const;
 
-  /// Normalizes a possibly negative axis into [0, rank).
-  mlir::FailureOr<int64_t> axis(int64_t axis, int64_t rank, llvm::StringRef name) const;
+  /// Normalizes a possibly negative axis of `type` into [0, rank); `attrName`
+  /// is the attribute it came from.
+  mlir::FailureOr<int64_t> axis(int64_t axis, mlir::RankedTensorType type,
+                                llvm::StringRef attrName) const;
 
   llvm::StringRef opName() const { return opName_; }
 
@@ -66,7 +82,7 @@ struct Window {
   int64_t dilation[2];
 
   /// Output size along spatial axis i (0 = H, 1 = W) for input size `in`;
-  /// kDynamic if `in` is, 0 when the window does not fit the padded input.
+  /// kDynamic if `in` is, 0 if the window does not fit the padded input.
   int64_t outputSize(int i, int64_t in) const;
 };
 
@@ -115,8 +131,11 @@ inline int64_t merge(int64_t a, int64_t b) { return a == kDynamic ? b : a; }
       mlir::ValueRange operands, mlir::DictionaryAttr attributes, mlir::RegionRange regions,       \
       llvm::SmallVectorImpl<mlir::Type> &inferred) {                                               \
     nabla::shape::Diag diag(location, getOperationName().drop_front(6));                           \
-    return infer##Op(context, diag, operands, attributes,                                          \
-                     Op##Adaptor(operands, attributes, regions), inferred);                        \
+    Op##Adaptor adaptor(operands, attributes, regions);                                            \
+    if (mlir::failed(nabla::shape::verifyAttributes(                                              \
+            context, location, [&](mlir::Location loc) { return adaptor.verify(loc); })))          \
+      return mlir::failure();                                                                      \
+    return infer##Op(context, diag, operands, attributes, adaptor, inferred);                      \
   }                                                                                                \
   static mlir::LogicalResult infer##Op(                                                            \
       [[maybe_unused]] mlir::MLIRContext *context, [[maybe_unused]] const nabla::shape::Diag &diag, \

@@ -45,7 +45,7 @@ NABLA_INFER_RETURN_TYPES(TransposeOp) {
     seen[p] = true;
   }
   if (!valid)
-    return diag.fail("perm " + shape::str(*perm) + " is not a permutation of the " +
+    return diag.fail("perm " + shape::list(*perm) + " is not a permutation of the " +
                      llvm::Twine(rank) + " dimensions of " + shape::str(*input));
   llvm::SmallVector<int64_t> out;
   for (int64_t p : *perm) out.push_back(input->getDimSize(p));
@@ -62,19 +62,28 @@ NABLA_INFER_RETURN_TYPES(ReshapeOp) {
   for (int64_t d : *shape) {
     if (d == -1) ++inferredDims;
     else if (d < 1)
-      return diag.fail("shape " + shape::str(*shape) + " has a dimension below 1 other than -1");
+      return diag.fail("shape " + shape::list(*shape) + " has a dimension below 1 other than -1");
     else known *= d;
   }
-  if (inferredDims > 1) return diag.fail("shape " + shape::str(*shape) + " has more than one -1");
+  if (inferredDims > 1) return diag.fail("shape " + shape::list(*shape) + " has more than one -1");
   int64_t count = shape::product(input->getShape());
   llvm::SmallVector<int64_t> out(shape->begin(), shape->end());
   if (count != kDynamic) {
     if ((inferredDims ? count % known : count != known) != 0)
       return diag.fail("cannot reshape " + shape::str(*input) + " (" + llvm::Twine(count) +
-                       " elements) to " + shape::str(*shape));
+                       " elements) to " + shape::list(*shape));
     for (int64_t &d : out)
       if (d == -1) d = count / known;
   } else {
+    // The element count is a multiple of the input's static dimensions; a
+    // fully static target must be such a multiple too.
+    int64_t staticCount = 1;
+    for (int64_t d : input->getShape())
+      if (d != kDynamic) staticCount *= d;
+    if (!inferredDims && staticCount != 0 && known % staticCount != 0)
+      return diag.fail("cannot reshape " + shape::str(*input) + " (a multiple of " +
+                       llvm::Twine(staticCount) + " elements) to " + shape::list(*shape) + " (" +
+                       llvm::Twine(known) + " elements)");
     for (int64_t &d : out)
       if (d == -1) d = kDynamic;
   }
@@ -123,8 +132,15 @@ NABLA_INFER_RETURN_TYPES(NumElementsOp) {
   auto input = diag.ranked(adaptor.getInput(), "input");
   auto axes = diag.ints(adaptor.getAxesAttr(), "axes");
   if (failed(input) || failed(axes)) return failure();
-  for (int64_t axis : *axes)
-    if (failed(diag.axis(axis, input->getRank(), "axis"))) return failure();
+  llvm::SmallVector<bool> seen(input->getRank(), false);
+  for (int64_t axis : *axes) {
+    auto normalized = diag.axis(axis, *input, "axes");
+    if (failed(normalized)) return failure();
+    if (seen[*normalized])
+      return diag.fail("axis " + llvm::Twine(axis) + " is listed twice in 'axes' " +
+                       shape::list(*axes));
+    seen[*normalized] = true;
+  }
   inferred.push_back(RankedTensorType::get({}, Float32Type::get(context)));
   return success();
 }

@@ -11,6 +11,8 @@ std::unique_ptr<mlir::Pass> createAutodiffPass();
 /// Differentiates `function` instead of the default @loss.
 std::unique_ptr<mlir::Pass> createAutodiffPass(const std::string &function);
 std::unique_ptr<mlir::Pass> createFuseConvBiasReluPass();
+std::unique_ptr<mlir::Pass> createLowerConvToIm2colPass();
+std::unique_ptr<mlir::Pass> createLowerPoolToIm2colPass();
 std::unique_ptr<mlir::Pass> createTrainStepPass();
 std::unique_ptr<mlir::Pass> createTrainStepPass(const std::string &function,
                                                 const std::string &optimizer);

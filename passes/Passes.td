@@ -71,4 +71,30 @@ def FuseConvBiasRelu : Pass<"nabla-fuse-conv-bias-relu", "mlir::FuncOp"> {
   let dependentDialects = ["nabla::NablaDialect"];
 }
 
+def LowerConvToIm2col : Pass<"nabla-lower-conv-to-im2col", "mlir::FuncOp"> {
+  let summary = "Lowers convolutions and their gradients to im2col + matmul";
+  let description = [{
+    conv2d and fused_conv2d become im2col, a matmul with the filter viewed
+    as [O, C*KH*KW] (bias and activation fused into the matmul), and a
+    reshape/transpose back to NCHW. conv2d_backward_data becomes a matmul and
+    col2im; conv2d_backward_filter a matmul of the output gradient with the
+    im2col matrix. Grouped convolutions are left as they are.
+  }];
+  let constructor = "nabla::createLowerConvToIm2colPass()";
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
+def LowerPoolToIm2col : Pass<"nabla-lower-pool-to-im2col", "mlir::FuncOp"> {
+  let summary = "Lowers pooling and its gradients to im2col + reductions";
+  let description = [{
+    Each channel becomes an image of its own ([N*C, 1, H, W]); im2col turns
+    the windows into rows, which reduce_max / reduce_mean reduce. The max-pool
+    gradient keeps the argmax of each row and routes the output gradient
+    there (one_hot), then col2im folds it back. Pooling with padding is left
+    as it is (im2col pads with 0, which is not neutral for max).
+  }];
+  let constructor = "nabla::createLowerPoolToIm2colPass()";
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
 #endif // NABLA_PASSES_TD

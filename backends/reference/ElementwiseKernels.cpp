@@ -45,7 +45,8 @@ void registerElementwiseKernels(KernelTable &t) {
   t.add1<LogOp>(unary([](double x) { return std::log(x); }));
   t.add1<SqrtOp>(unary([](double x) { return std::sqrt(x); }));
   t.add1<SquareOp>(unary([](double x) { return x * x; }));
-  t.add1<ReluOp>(unary([](double x) { return x > 0 ? x : 0.0; }));
+  // NaN propagates, as with numpy.maximum(0, x) in the book.
+  t.add1<ReluOp>(unary([](double x) { return x > 0 || std::isnan(x) ? x : 0.0; }));
   t.add1<SigmoidOp>(unary([](double x) { return 1.0 / (1.0 + std::exp(-x)); }));
   t.add1<TanhOp>(unary([](double x) { return std::tanh(x); }));
   t.add1<StepOp>(unary([](double x) { return x > 0 ? 1.0 : 0.0; }));

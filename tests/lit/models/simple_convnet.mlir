@@ -3,6 +3,9 @@
 // RUN: nabla-opt %s | FileCheck %s
 // RUN: nabla-opt %s | nabla-opt | FileCheck %s
 // RUN: nabla-opt %s > %t.1 && nabla-opt %t.1 > %t.2 && diff %t.1 %t.2
+// --canonicalize keeps the model valid (the output re-parses and verifies) and
+// leaves every op below in place.
+// RUN: nabla-opt --canonicalize %s | nabla-opt | FileCheck %s
 
 // CHECK-LABEL: func @forward
 // CHECK: call @logits

@@ -1,0 +1,132 @@
+// Lowerings of the convolution ops: direct conv2d (bias, stride, pads,
+// dilation, groups), its data and filter gradients, and im2col/col2im. The
+// backward ops are written gather-style (each output element sums what it
+// receives) so every update is race-free and vectorizable.
+#include "backends/halide/Lowering.h"
+
+#include "ir/Dialect.h"
+
+namespace nabla::halide {
+
+using Halide::Expr;
+
+namespace {
+
+bool hasPadding(const WindowAttrs &w) {
+  return w.padBegin[0] || w.padBegin[1] || w.padEnd[0] || w.padEnd[1];
+}
+
+/// The input, zero-padded only when the window reaches outside it.
+LoweredTensor zeroPadded(const LoweredTensor &x, const WindowAttrs &w) {
+  return hasPadding(w) ? padSpatial(x, 0.0f) : x;
+}
+
+LoweredTensor lowerConv(Conv2DOp op, const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &filter = in[1];
+  WindowAttrs w = windowAttrs(filterKernel(op.getFilter()), op.getStridesAttr(), op.getPadsAttr(),
+                              op.getDilationsAttr());
+  LoweredTensor x = zeroPadded(in[0], w);
+  int32_t groups = int32_t(op.getGroups());
+  Expr outChannels = filter.shape[0], groupIn = filter.shape[1];
+  Expr groupOut = outChannels / groups;
+  auto v = makeVars(4); // n, o, oh, ow
+  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), 0, groupIn, "r"); // kw, kh, c
+  Expr channel = (v[1] / groupOut) * groupIn + r.z;
+  Expr tap = x.at({v[0], channel, windowInput(w, 0, v[2], r.y), windowInput(w, 1, v[3], r.x)}) *
+             filter.at({v[1], r.z, r.y, r.x});
+  Halide::Func f = makeFunc("conv2d");
+  defineAt(f, v) = in.size() > 2 ? in[2].at({v[1]}) : Expr(0.0f);
+  defineAt(f, v) += tap;
+  std::vector<Expr> shape = {in[0].shape[0], outChannels, w.outputSize(0, in[0].shape[2]),
+                             w.outputSize(1, in[0].shape[3])};
+  return {f, shape, ScheduleKind::Reduction};
+}
+
+LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
+                                    const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &dy = in[0], &filter = in[1];
+  WindowAttrs w = windowAttrs(filterKernel(op.getFilter()), op.getStridesAttr(), op.getPadsAttr(),
+                              op.getDilationsAttr());
+  std::vector<int64_t> image = ints(op.getImageSizeAttr());
+  int32_t groups = int32_t(op.getGroups());
+  Expr groupIn = filter.shape[1], groupOut = filter.shape[0] / groups;
+  auto v = makeVars(4); // n, c, h, w
+  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), 0, groupOut, "r"); // kw, kh, o
+  WindowSource oh = windowSource(w, 0, v[2], r.y, dy.shape[2]);
+  WindowSource ow = windowSource(w, 1, v[3], r.x, dy.shape[3]);
+  Expr o = (v[1] / groupIn) * groupOut + r.z;
+  Expr contribution = dy.at({v[0], o, oh.position, ow.position}) *
+                      filter.at({o, v[1] % groupIn, r.y, r.x});
+  Halide::Func f = makeFunc("conv2d_backward_data");
+  defineAt(f, v) = 0.0f;
+  defineAt(f, v) += Halide::select(oh.valid && ow.valid, contribution, 0.0f);
+  std::vector<Expr> shape = {dy.shape[0], groupIn * groups, int32_t(image[0]), int32_t(image[1])};
+  return {f, shape, ScheduleKind::Reduction};
+}
+
+LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
+                                      const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &dy = in[1];
+  WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
+                              op.getDilationsAttr());
+  LoweredTensor x = zeroPadded(in[0], w);
+  int32_t groups = int32_t(op.getGroups());
+  Expr groupIn = in[0].shape[1] / groups, groupOut = dy.shape[1] / groups;
+  auto v = makeVars(4); // o, c, kh, kw
+  Halide::RDom r(0, dy.shape[3], 0, dy.shape[2], 0, dy.shape[0], "r"); // ow, oh, n
+  Expr channel = (v[0] / groupOut) * groupIn + v[1];
+  Halide::Func f = makeFunc("conv2d_backward_filter");
+  defineAt(f, v) = 0.0f;
+  defineAt(f, v) += dy.at({r.z, v[0], r.y, r.x}) *
+                    x.at({r.z, channel, windowInput(w, 0, r.y, v[2]), windowInput(w, 1, r.x, v[3])});
+  std::vector<Expr> shape = {dy.shape[1], groupIn, int32_t(w.kernel[0]), int32_t(w.kernel[1])};
+  return {f, shape, ScheduleKind::Reduction};
+}
+
+LoweredTensor lowerIm2Col(Im2ColOp op, const std::vector<LoweredTensor> &in) {
+  WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
+                              op.getDilationsAttr());
+  LoweredTensor x = zeroPadded(in[0], w);
+  Expr outH = w.outputSize(0, in[0].shape[2]), outW = w.outputSize(1, in[0].shape[3]);
+  int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]);
+  auto v = makeVars(2); // row = (n, oh, ow), col = (c, kh, kw)
+  Expr ow = v[0] % outW, oh = (v[0] / outW) % outH, n = v[0] / (outW * outH);
+  Expr tapW = v[1] % kw, tapH = (v[1] / kw) % kh, c = v[1] / (kw * kh);
+  Halide::Func f = makeFunc("im2col");
+  defineAt(f, v) = x.at({n, c, windowInput(w, 0, oh, tapH), windowInput(w, 1, ow, tapW)});
+  std::vector<Expr> shape = {in[0].shape[0] * outH * outW, in[0].shape[1] * (kh * kw)};
+  return {f, shape, ScheduleKind::Pointwise};
+}
+
+LoweredTensor lowerCol2Im(Col2ImOp op, const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &cols = in[0];
+  WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
+                              op.getDilationsAttr());
+  std::vector<int64_t> image = ints(op.getImageSizeAttr());
+  Expr outH = w.outputSize(0, int32_t(image[0])), outW = w.outputSize(1, int32_t(image[1]));
+  int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]);
+  auto v = makeVars(4); // n, c, h, w
+  Halide::RDom r(0, kw, 0, kh, "r");
+  WindowSource oh = windowSource(w, 0, v[2], r.y, outH);
+  WindowSource ow = windowSource(w, 1, v[3], r.x, outW);
+  Expr row = (v[0] * outH + oh.position) * outW + ow.position;
+  Expr col = (v[1] * kh + r.y) * kw + r.x;
+  Halide::Func f = makeFunc("col2im");
+  defineAt(f, v) = 0.0f;
+  defineAt(f, v) += Halide::select(oh.valid && ow.valid, cols.at({row, col}), 0.0f);
+  std::vector<Expr> shape = {cols.shape[0] / (outH * outW), cols.shape[1] / (kh * kw),
+                             int32_t(image[0]), int32_t(image[1])};
+  return {f, shape, ScheduleKind::Reduction};
+}
+
+} // namespace
+
+void registerConvLowerings(LoweringTable &table) {
+  table.add1<Conv2DOp>(lowerConv);
+  table.add1<Conv2DBackwardDataOp>(lowerConvBackwardData);
+  table.add1<Conv2DBackwardFilterOp>(lowerConvBackwardFilter);
+  table.add1<Im2ColOp>(lowerIm2Col);
+  table.add1<Col2ImOp>(lowerCol2Im);
+}
+
+} // namespace nabla::halide

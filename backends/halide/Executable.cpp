@@ -1,0 +1,272 @@
+#include "backends/halide/Executable.h"
+
+#include "backends/halide/FunctionLowering.h"
+#include "ir/Dialect.h"
+#include "ir/ShapeSpecialization.h"
+#include "runtime/Error.h"
+
+#include "mlir/Dialect/StandardOps/IR/Ops.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+#ifndef NABLA_HALIDE_VERSION
+#define NABLA_HALIDE_VERSION "unknown"
+#endif
+
+namespace nabla::halide {
+
+struct CompiledFunction {
+  std::string name;
+  uint64_t hash = 0;
+  // The function lives on in a private context, so Executables outlive the
+  // caller's module and context.
+  std::unique_ptr<mlir::MLIRContext> context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  mlir::FuncOp func;
+  std::unique_ptr<ShapeSpecializer> shapes;
+  LoweredFunction lowered;
+  Halide::Target target;
+  std::vector<DType> inputTypes, outputTypes;
+  std::vector<std::string> inputNames, outputNames;
+  double compileSeconds = 0;
+  // Pipeline::realize is not documented as reentrant.
+  std::mutex runMutex;
+};
+
+namespace {
+
+struct CacheKey {
+  uint64_t hash;
+  std::string target, version;
+  bool operator<(const CacheKey &o) const {
+    return std::tie(hash, target, version) < std::tie(o.hash, o.target, o.version);
+  }
+};
+
+struct JitCache {
+  std::mutex mutex;
+  std::map<CacheKey, std::pair<std::string, std::shared_ptr<CompiledFunction>>> entries;
+  JitCacheStats stats;
+};
+
+JitCache &cache() {
+  static JitCache instance;
+  return instance;
+}
+
+/// The function and every function it calls, printed without locations, in
+/// a fixed order: the cache key's text and the private module's source.
+std::string functionText(mlir::ModuleOp module, mlir::FuncOp root) {
+  llvm::SetVector<mlir::Operation *> funcs;
+  funcs.insert(root);
+  for (size_t i = 0; i < funcs.size(); ++i)
+    llvm::cast<mlir::FuncOp>(funcs[i]).walk([&](mlir::CallOp call) {
+      if (auto callee = module.lookupSymbol<mlir::FuncOp>(call.getCallee())) funcs.insert(callee);
+    });
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (mlir::Operation *f : funcs) {
+    f->print(os);
+    os << "\n";
+  }
+  return os.str();
+}
+
+DType dtypeOfType(mlir::Type type) {
+  auto element = type.cast<mlir::ShapedType>().getElementType();
+  if (element.isF32()) return DType::F32;
+  if (element.isF64()) return DType::F64;
+  if (element.isInteger(32)) return DType::I32;
+  if (element.isInteger(64)) return DType::I64;
+  throw Error("unsupported element type in a function signature");
+}
+
+std::string nameOf(mlir::DictionaryAttr attrs, const std::string &fallback) {
+  if (attrs)
+    if (auto name = attrs.get("nabla.name").dyn_cast_or_null<mlir::StringAttr>())
+      return name.getValue().str();
+  return fallback;
+}
+
+/// Per-call context: Halide's runtime reports errors (a failed bounds check,
+/// a label out of range) here instead of aborting, whichever thread hits them.
+struct RunContext : Halide::JITUserContext {
+  std::mutex mutex;
+  std::string error;
+};
+
+void onHalideError(Halide::JITUserContext *context, const char *message) {
+  auto *run = static_cast<RunContext *>(context);
+  std::lock_guard<std::mutex> lock(run->mutex);
+  if (run->error.empty()) run->error = message ? message : "unknown error";
+}
+
+std::shared_ptr<CompiledFunction> compile(const std::string &text, const std::string &name,
+                                          uint64_t hash, const Halide::Target &target) {
+  auto start = std::chrono::steady_clock::now();
+  auto fn = std::make_shared<CompiledFunction>();
+  fn->name = name;
+  fn->hash = hash;
+  mlir::DialectRegistry registry;
+  registerNablaDialects(registry);
+  fn->context = std::make_unique<mlir::MLIRContext>(registry);
+  fn->context->loadAllAvailableDialects();
+  fn->module = mlir::parseSourceString<mlir::ModuleOp>(text, fn->context.get());
+  if (!fn->module) throw Error("@" + name + ": internal: could not re-parse the function");
+  fn->func = fn->module->lookupSymbol<mlir::FuncOp>(name);
+  fn->shapes = std::make_unique<ShapeSpecializer>(fn->func);
+  fn->target = target;
+  auto type = fn->func.getType();
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    fn->inputTypes.push_back(dtypeOfType(type.getInput(i)));
+    fn->inputNames.push_back(nameOf(fn->func.getArgAttrDict(i), "arg" + std::to_string(i)));
+  }
+  for (unsigned i = 0; i < type.getNumResults(); ++i) {
+    fn->outputTypes.push_back(dtypeOfType(type.getResult(i)));
+    fn->outputNames.push_back(
+        nameOf(fn->func.getResultAttrDict(i), "result" + std::to_string(i)));
+  }
+  try {
+    fn->lowered = lowerFunction(fn->func, target);
+    fn->lowered.pipeline.compile_jit(target);
+  } catch (const Halide::Error &e) {
+    throw Error("@" + name + ": Halide compile error: " + e.what());
+  }
+  fn->compileSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return fn;
+}
+
+Halide::Type halideTypeOf(DType dtype) {
+  switch (dtype) {
+  case DType::F32: return Halide::Float(32);
+  case DType::F64: return Halide::Float(64);
+  case DType::I32: return Halide::Int(32);
+  case DType::I64: return Halide::Int(64);
+  }
+  return {};
+}
+
+/// A Halide view of a tensor's storage: dims reversed, dense strides.
+Halide::Buffer<> wrap(const Tensor &tensor) {
+  int rank = int(tensor.rank());
+  std::vector<halide_dimension_t> dims(rank);
+  int32_t stride = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    dims[rank - 1 - d] = halide_dimension_t(0, int32_t(tensor.dim(d)), stride);
+    stride *= int32_t(tensor.dim(d));
+  }
+  return Halide::Buffer<>(halideTypeOf(tensor.dtype()), const_cast<void *>(tensor.rawData()),
+                          rank, dims.data());
+}
+
+std::vector<Shape> shapesOf(const std::vector<Tensor> &tensors) {
+  std::vector<Shape> shapes;
+  for (const Tensor &t : tensors) shapes.push_back(t.shape());
+  return shapes;
+}
+
+} // namespace
+
+Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name) {
+  auto func = module.lookupSymbol<mlir::FuncOp>(name);
+  if (!func) throw Error("no function @" + name.str() + " in the module");
+  // Report unsupported ops from the caller's IR, before any other work.
+  checkLowerable(func);
+  std::string text = functionText(module, func);
+  Halide::Target target = Halide::get_host_target();
+  // NABLA_HALIDE_PROFILE=1 makes every run print Halide's per-Func profile.
+  if (const char *profile = std::getenv("NABLA_HALIDE_PROFILE"); profile && *profile == '1')
+    target = target.with_feature(Halide::Target::Profile);
+  CacheKey key{std::hash<std::string>()(text), target.to_string(), NABLA_HALIDE_VERSION};
+  JitCache &c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.entries.find(key);
+    if (it != c.entries.end() && it->second.first == text) {
+      ++c.stats.hits;
+      return Executable(it->second.second);
+    }
+  }
+  // Compile outside the lock; a racing duplicate compile is harmless.
+  auto compiled = compile(text, name.str(), key.hash, target);
+  std::lock_guard<std::mutex> lock(c.mutex);
+  ++c.stats.compiles;
+  c.entries[key] = {text, compiled};
+  return Executable(compiled);
+}
+
+const std::vector<std::string> &Executable::inputNames() const { return impl_->inputNames; }
+const std::vector<std::string> &Executable::outputNames() const { return impl_->outputNames; }
+double Executable::compileSeconds() const { return impl_->compileSeconds; }
+uint64_t Executable::irHash() const { return impl_->hash; }
+
+std::vector<Shape> Executable::outputShapes(const std::vector<Shape> &inputShapes) const {
+  return impl_->shapes->resultShapes(inputShapes);
+}
+
+std::vector<Tensor> Executable::run(const std::vector<Tensor> &inputs) const {
+  std::vector<Shape> shapes = outputShapes(shapesOf(inputs));
+  std::vector<Tensor> outputs;
+  for (size_t i = 0; i < shapes.size(); ++i) outputs.emplace_back(shapes[i], impl_->outputTypes[i]);
+  runInto(inputs, outputs);
+  return outputs;
+}
+
+void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const {
+  CompiledFunction &fn = *impl_;
+  std::string where = "@" + fn.name;
+  if (inputs.size() != fn.inputTypes.size())
+    throw Error(where + " takes " + std::to_string(fn.inputTypes.size()) + " inputs, got " +
+                std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!inputs[i].defined() || inputs[i].dtype() != fn.inputTypes[i])
+      throw Error(where + ": input " + fn.inputNames[i] + " must be a " +
+                  dtypeName(fn.inputTypes[i]) + " tensor, got " +
+                  (inputs[i].defined() ? inputs[i].describe() : std::string("an empty handle")));
+  std::vector<Shape> shapes = outputShapes(shapesOf(inputs));
+  if (outputs.size() != shapes.size())
+    throw Error(where + " has " + std::to_string(shapes.size()) + " outputs, got " +
+                std::to_string(outputs.size()) + " output tensors");
+  for (size_t i = 0; i < shapes.size(); ++i)
+    if (!outputs[i].defined() || outputs[i].dtype() != fn.outputTypes[i] ||
+        outputs[i].shape() != shapes[i])
+      throw Error(where + ": output " + fn.outputNames[i] + " must be " +
+                  dtypeName(fn.outputTypes[i]) + " of shape " + shapeToString(shapes[i]) +
+                  ", got " + (outputs[i].defined() ? outputs[i].describe() : "an empty handle"));
+
+  Halide::ParamMap params;
+  for (size_t i = 0; i < inputs.size(); ++i) params.set(fn.lowered.inputs[i], wrap(inputs[i]));
+  std::vector<Halide::Buffer<>> buffers;
+  for (const Tensor &out : outputs) buffers.push_back(wrap(out));
+  RunContext context;
+  context.handlers.custom_error = onHalideError;
+  std::lock_guard<std::mutex> lock(fn.runMutex);
+  try {
+    Halide::Realization outputs(buffers);
+    fn.lowered.pipeline.realize(&context, outputs, fn.target, params);
+  } catch (const Halide::Error &e) {
+    throw Error(where + ": Halide run-time error: " +
+                (context.error.empty() ? std::string(e.what()) : context.error));
+  }
+  if (!context.error.empty()) throw Error(where + ": Halide run-time error: " + context.error);
+}
+
+JitCacheStats jitCacheStats() {
+  std::lock_guard<std::mutex> lock(cache().mutex);
+  return cache().stats;
+}
+
+void clearJitCache() {
+  std::lock_guard<std::mutex> lock(cache().mutex);
+  cache().entries.clear();
+}
+
+} // namespace nabla::halide

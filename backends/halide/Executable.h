@@ -1,0 +1,61 @@
+// A nabla function JIT-compiled through Halide for the host CPU. One compiled
+// pipeline serves every batch size: output shapes are inferred per call (and
+// cached per input-shape key), inputs are validated with clear errors.
+// Compiles are cached in-process, keyed by the function's IR text (with its
+// callees), the target and the Halide version, so compiling the same graph
+// twice is free. This header does not include Halide.h.
+#pragma once
+
+#include "runtime/Tensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nabla::halide {
+
+struct CompiledFunction; // the lowered pipeline, its own MLIR copy, its shape cache
+
+class Executable {
+public:
+  /// Compiles function `name` of `module` for the host (or returns the cached
+  /// compile). Throws nabla::Error for a missing function, ops without a
+  /// Halide lowering (all listed at once) or a Halide compile error.
+  static Executable compileJit(mlir::ModuleOp module, llvm::StringRef name);
+
+  /// "arg<i>" / "result<i>", or the `nabla.name` string attribute when the
+  /// function's argument/result carries one.
+  const std::vector<std::string> &inputNames() const;
+  const std::vector<std::string> &outputNames() const;
+
+  /// Output shapes for these input shapes (validates them).
+  std::vector<Shape> outputShapes(const std::vector<Shape> &inputShapes) const;
+
+  /// Runs on `inputs` (in argument order) and returns freshly allocated outputs.
+  std::vector<Tensor> run(const std::vector<Tensor> &inputs) const;
+  /// Runs writing into caller-provided outputs of the right shapes and dtypes
+  /// (no allocation per call).
+  void runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const;
+
+  /// Seconds the (first, uncached) lowering and JIT compile took.
+  double compileSeconds() const;
+  /// The cache key's hash of the IR text (for logs).
+  uint64_t irHash() const;
+
+private:
+  explicit Executable(std::shared_ptr<CompiledFunction> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<CompiledFunction> impl_;
+};
+
+struct JitCacheStats {
+  int64_t compiles = 0; // cache misses: pipelines lowered and compiled
+  int64_t hits = 0;     // compileJit calls answered from the cache
+};
+JitCacheStats jitCacheStats();
+/// Drops every cached compile (Executables already handed out stay valid).
+void clearJitCache();
+
+} // namespace nabla::halide

@@ -1,0 +1,151 @@
+// The pieces every op lowering shares: how a nabla tensor is represented as a
+// Halide Func, the table of per-op lowerings (one file per op family, as in
+// backends/reference/*Kernels.cpp) and small index helpers.
+//
+// Index convention: nabla shapes are row-major NCHW; Halide's dimension 0 is
+// the innermost one. A LoweredTensor's Func therefore takes its arguments in
+// reverse NCHW order, and lowerings never call it directly but through at(),
+// which takes indices in NCHW order. Shapes are Halide Exprs: a static
+// dimension is a constant, a dynamic one (the batch) is derived from the input
+// buffers' extents, so one compiled pipeline serves every batch size.
+#pragma once
+
+#include "Halide.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Operation.h"
+#include "mlir/Support/TypeID.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace nabla::halide {
+
+/// How the CPU schedule treats a Func (the lowerings only write algorithms).
+enum class ScheduleKind {
+  Input,     // an ImageParam: nothing to schedule
+  Pointwise, // one pure definition, computed at root
+  Reduction, // pure init + updates `f(vars) op= g(vars, rdom)`, gather-style
+  Matmul,    // pure init + one update over the contraction RDom: tiled schedule
+};
+
+struct LoweredTensor {
+  Halide::Func func;
+  std::vector<Halide::Expr> shape; // NCHW order
+  ScheduleKind kind = ScheduleKind::Pointwise;
+  /// Intermediate Funcs of this op that the schedule must place too (e.g.
+  /// softmax's row maximum and row sum); inlined helpers are not listed.
+  std::vector<LoweredTensor> stages = {};
+
+  int rank() const { return int(shape.size()); }
+  /// The element at NCHW indices `index`.
+  Halide::Expr at(const std::vector<Halide::Expr> &index) const;
+  Halide::Type type() const { return func.output_types().at(0); }
+};
+
+/// A Func with a pipeline-unique name derived from `name` (Halide requires
+/// distinct names, and an op family lowers many Funcs of the same kind).
+Halide::Func makeFunc(const std::string &name);
+/// `rank` fresh Vars, in NCHW order.
+std::vector<Halide::Var> makeVars(int rank, const std::string &prefix = "d");
+std::vector<Halide::Expr> toExprs(const std::vector<Halide::Var> &vars);
+/// The definition site `func(vars reversed)` for NCHW-ordered `vars`.
+Halide::FuncRef defineAt(Halide::Func &func, const std::vector<Halide::Var> &vars);
+/// Product of extents (1 for none).
+Halide::Expr product(const std::vector<Halide::Expr> &extents);
+
+/// The tensor's shape with every dimension that `type` knows statically
+/// replaced by the constant: it simplifies the Exprs that Halide sees.
+std::vector<Halide::Expr> refineShape(mlir::Type type, std::vector<Halide::Expr> shape);
+
+/// The Halide element type of an MLIR element type (f32, f64, i32, i64).
+Halide::Type halideType(mlir::Type elementType);
+
+/// Reads an NCHW `tensor` with `fill` outside [0, extent) in dims H and W:
+/// the padding of convolutions and pools (callers step outside only there).
+LoweredTensor padSpatial(const LoweredTensor &tensor, Halide::Expr fill);
+
+/// Reads `tensor` (of MLIR type `type`) at output indices `out` under numpy
+/// broadcasting: leading output dims are dropped, size-1 dims read index 0.
+Halide::Expr broadcastRead(const LoweredTensor &tensor, mlir::Type type,
+                           const std::vector<Halide::Var> &out);
+/// The numpy-broadcast shape of two operands.
+std::vector<Halide::Expr> broadcastShape(const LoweredTensor &a, mlir::Type aType,
+                                         const LoweredTensor &b, mlir::Type bType);
+
+/// Stable softmax (or log_softmax) of `x` along `axis`: subtracts the
+/// maximum along the axis first. Shared by the softmax and loss lowerings.
+LoweredTensor softmaxAlong(const LoweredTensor &x, int64_t axis, bool log);
+
+/// Lowers one op given its lowered operands; returns one tensor per result.
+using OpLowering = std::function<std::vector<LoweredTensor>(mlir::Operation *,
+                                                            const std::vector<LoweredTensor> &)>;
+
+class LoweringTable {
+public:
+  template <typename OpT, typename Fn> void add(Fn fn) {
+    lowerings_[mlir::TypeID::get<OpT>()] = [fn](mlir::Operation *op,
+                                                const std::vector<LoweredTensor> &operands) {
+      return fn(llvm::cast<OpT>(op), operands);
+    };
+  }
+  /// A single-result lowering `fn(OpT, operands) -> LoweredTensor`.
+  template <typename OpT, typename Fn> void add1(Fn fn) {
+    add<OpT>([fn](OpT op, const std::vector<LoweredTensor> &operands) {
+      return std::vector<LoweredTensor>{fn(op, operands)};
+    });
+  }
+  const OpLowering *find(mlir::Operation *op) const;
+
+  /// The table with every family registered.
+  static const LoweringTable &instance();
+
+private:
+  llvm::DenseMap<mlir::TypeID, OpLowering> lowerings_;
+};
+
+void registerElementwiseLowerings(LoweringTable &table);
+void registerTensorLowerings(LoweringTable &table);
+void registerReductionLowerings(LoweringTable &table);
+void registerLossLowerings(LoweringTable &table);
+void registerConvLowerings(LoweringTable &table);
+void registerPoolLowerings(LoweringTable &table);
+void registerNormalizationLowerings(LoweringTable &table);
+
+/// "'nabla.<op>' at <loc>" for messages.
+std::string describeOp(mlir::Operation *op);
+/// Throws nabla::Error "'nabla.<op>' at <loc>: <message>".
+[[noreturn]] void loweringError(mlir::Operation *op, const std::string &message);
+/// An I64ArrayAttr as a vector.
+std::vector<int64_t> ints(mlir::Attribute attr);
+
+/// Window attributes of conv/pool-like ops, read once.
+struct WindowAttrs {
+  int64_t kernel[2], stride[2], padBegin[2], padEnd[2], dilation[2];
+  /// The size of the output along spatial axis i (0 = H, 1 = W) for input
+  /// extent `in`, as shape inference computes it.
+  Halide::Expr outputSize(int i, Halide::Expr in) const;
+};
+/// The input row/column that window tap `k` of output position `o` reads
+/// along spatial axis i: o * stride - pad_begin + k * dilation.
+Halide::Expr windowInput(const WindowAttrs &w, int i, Halide::Expr o, Halide::Expr k);
+
+/// The inverse, for gather-style backward ops: the output position whose
+/// tap `k` reads input position `x` along axis i, clamped into [0, extent)
+/// so reads stay in bounds, and whether that position really exists.
+struct WindowSource {
+  Halide::Expr position; // clamped
+  Halide::Expr valid;
+};
+WindowSource windowSource(const WindowAttrs &w, int i, Halide::Expr x, Halide::Expr k,
+                          Halide::Expr outputExtent);
+
+/// `kernel` is [KH, KW]; absent strides/pads/dilations take the ODS defaults.
+WindowAttrs windowAttrs(const std::vector<int64_t> &kernel, mlir::Attribute strides,
+                        mlir::Attribute pads, mlir::Attribute dilations);
+/// The static [KH, KW] of an OIHW filter value.
+std::vector<int64_t> filterKernel(mlir::Value filter);
+
+} // namespace nabla::halide

@@ -1,0 +1,125 @@
+// Lowerings of max/avg pooling and their backward ops (gather-style: each
+// input pixel sums the gradients of the windows that route to it, so
+// overlapping windows need no scatter).
+#include "backends/halide/Lowering.h"
+
+#include "ir/Dialect.h"
+
+#include <limits>
+
+namespace nabla::halide {
+
+using Halide::Expr;
+
+namespace {
+
+const Expr kMinusInfinity = Expr(-std::numeric_limits<float>::infinity());
+
+template <typename OpT> WindowAttrs poolWindow(OpT op) {
+  return windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
+                     nullptr);
+}
+
+/// The pooled shape of an NCHW input.
+std::vector<Expr> pooledShape(const WindowAttrs &w, const std::vector<Expr> &input) {
+  return {input[0], input[1], w.outputSize(0, input[2]), w.outputSize(1, input[3])};
+}
+
+/// avg_pool's divisor for the window at (oh, ow): the whole window with
+/// count_include_pad, else only its cells inside the [H, W] image (ONNX).
+Expr avgDivisor(const WindowAttrs &w, bool includePad, Expr oh, Expr ow, Expr height,
+                Expr width) {
+  if (includePad) return Expr(float(w.kernel[0] * w.kernel[1]));
+  Expr h0 = windowInput(w, 0, oh, 0), w0 = windowInput(w, 1, ow, 0);
+  Expr rows = Halide::min(h0 + int32_t(w.kernel[0]), height) - Halide::max(h0, 0);
+  Expr cols = Halide::min(w0 + int32_t(w.kernel[1]), width) - Halide::max(w0, 0);
+  return Halide::cast<float>(rows * cols);
+}
+
+/// (first row-major index in the window, value) of each window's maximum,
+/// over in-image cells only (padding reads -inf and never wins).
+Halide::Func windowArgmax(const LoweredTensor &input, const WindowAttrs &w) {
+  LoweredTensor x = padSpatial(input, kMinusInfinity);
+  auto v = makeVars(4);
+  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), "r"); // kw inner: row-major
+  Expr value = x.at({v[0], v[1], windowInput(w, 0, v[2], r.y), windowInput(w, 1, v[3], r.x)});
+  Halide::Func best = makeFunc("max_pool_argmax");
+  defineAt(best, v) = Halide::Tuple(-1, kMinusInfinity);
+  Halide::FuncRef cur = defineAt(best, v);
+  defineAt(best, v) = Halide::tuple_select(value > cur[1], Halide::Tuple(r.y * int32_t(w.kernel[1]) + r.x, value),
+                                           Halide::Tuple(cur[0], cur[1]));
+  return best;
+}
+
+LoweredTensor lowerMaxPool(MaxPool2DOp op, const std::vector<LoweredTensor> &in) {
+  WindowAttrs w = poolWindow(op);
+  LoweredTensor x = padSpatial(in[0], kMinusInfinity);
+  auto v = makeVars(4);
+  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), "r");
+  Halide::Func f = makeFunc("max_pool2d");
+  defineAt(f, v) = kMinusInfinity;
+  defineAt(f, v) = Halide::max(Expr(defineAt(f, v)),
+                               x.at({v[0], v[1], windowInput(w, 0, v[2], r.y),
+                                     windowInput(w, 1, v[3], r.x)}));
+  return {f, pooledShape(w, in[0].shape), ScheduleKind::Reduction};
+}
+
+LoweredTensor lowerAvgPool(AvgPool2DOp op, const std::vector<LoweredTensor> &in) {
+  WindowAttrs w = poolWindow(op);
+  LoweredTensor x = padSpatial(in[0], 0.0f);
+  auto v = makeVars(4);
+  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), "r");
+  Halide::Func f = makeFunc("avg_pool2d");
+  defineAt(f, v) = 0.0f;
+  defineAt(f, v) += x.at({v[0], v[1], windowInput(w, 0, v[2], r.y), windowInput(w, 1, v[3], r.x)});
+  defineAt(f, v) = Expr(defineAt(f, v)) / avgDivisor(w, op.getCountIncludePad(), v[2], v[3],
+                                                      in[0].shape[2], in[0].shape[3]);
+  return {f, pooledShape(w, in[0].shape), ScheduleKind::Reduction};
+}
+
+LoweredTensor lowerMaxPoolBackward(MaxPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &input = in[0], &dy = in[1];
+  WindowAttrs w = poolWindow(op);
+  Halide::Func best = windowArgmax(input, w);
+  auto v = makeVars(4); // n, c, h, w
+  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), "r");
+  WindowSource oh = windowSource(w, 0, v[2], r.y, dy.shape[2]);
+  WindowSource ow = windowSource(w, 1, v[3], r.x, dy.shape[3]);
+  // Window (oh, ow) reads this pixel at tap (r.y, r.x): it routes its
+  // gradient here when that tap is its first maximum.
+  Expr winner = best(ow.position, oh.position, v[1], v[0])[0] == r.y * int32_t(w.kernel[1]) + r.x;
+  Halide::Func f = makeFunc("max_pool2d_backward");
+  defineAt(f, v) = 0.0f;
+  defineAt(f, v) += Halide::select(oh.valid && ow.valid && winner,
+                                   dy.at({v[0], v[1], oh.position, ow.position}), 0.0f);
+  LoweredTensor stage{best, pooledShape(w, input.shape), ScheduleKind::Reduction};
+  return {f, input.shape, ScheduleKind::Reduction, {stage}};
+}
+
+LoweredTensor lowerAvgPoolBackward(AvgPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &dy = in[0];
+  WindowAttrs w = poolWindow(op);
+  std::vector<int64_t> image = ints(op.getImageSizeAttr());
+  Expr height = int32_t(image[0]), width = int32_t(image[1]);
+  auto v = makeVars(4);
+  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), "r");
+  WindowSource oh = windowSource(w, 0, v[2], r.y, dy.shape[2]);
+  WindowSource ow = windowSource(w, 1, v[3], r.x, dy.shape[3]);
+  Expr share = dy.at({v[0], v[1], oh.position, ow.position}) /
+               avgDivisor(w, op.getCountIncludePad(), oh.position, ow.position, height, width);
+  Halide::Func f = makeFunc("avg_pool2d_backward");
+  defineAt(f, v) = 0.0f;
+  defineAt(f, v) += Halide::select(oh.valid && ow.valid, share, 0.0f);
+  return {f, {dy.shape[0], dy.shape[1], height, width}, ScheduleKind::Reduction};
+}
+
+} // namespace
+
+void registerPoolLowerings(LoweringTable &table) {
+  table.add1<MaxPool2DOp>(lowerMaxPool);
+  table.add1<AvgPool2DOp>(lowerAvgPool);
+  table.add1<MaxPool2DBackwardOp>(lowerMaxPoolBackward);
+  table.add1<AvgPool2DBackwardOp>(lowerAvgPoolBackward);
+}
+
+} // namespace nabla::halide

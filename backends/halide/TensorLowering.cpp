@@ -1,0 +1,152 @@
+// Lowerings of the ops that move data: matmul, transpose, reshape, flatten,
+// broadcast_like, sum_to_like and num_elements.
+#include "backends/halide/Lowering.h"
+
+#include "ir/Dialect.h"
+
+namespace nabla::halide {
+
+using Halide::Expr;
+using Halide::Var;
+
+namespace {
+
+int64_t staticDim(mlir::Value value, int64_t i) {
+  return value.getType().cast<mlir::RankedTensorType>().getDimSize(i);
+}
+
+LoweredTensor lowerMatmul(MatmulOp op, const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &lhs = in[0], &rhs = in[1];
+  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
+  Expr m = tl ? lhs.shape[1] : lhs.shape[0];
+  Expr k = tl ? lhs.shape[0] : lhs.shape[1];
+  Expr n = tr ? rhs.shape[0] : rhs.shape[1];
+  auto v = makeVars(2); // (i, j)
+  Halide::RDom r(0, k, "k");
+  Expr a = tl ? lhs.at({r, v[0]}) : lhs.at({v[0], r});
+  Expr b = tr ? rhs.at({v[1], r}) : rhs.at({r, v[1]});
+  Halide::Func f = makeFunc("matmul");
+  defineAt(f, v) = 0.0f;
+  defineAt(f, v) += a * b;
+  return {f, {m, n}, ScheduleKind::Matmul};
+}
+
+LoweredTensor lowerTranspose(TransposeOp op, const std::vector<LoweredTensor> &in) {
+  std::vector<int64_t> perm = ints(op.getPermAttr());
+  auto v = makeVars(int(perm.size()));
+  std::vector<Expr> index(perm.size()), shape(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {
+    index[perm[i]] = v[i]; // result dim i is input dim perm[i]
+    shape[i] = in[0].shape[perm[i]];
+  }
+  Halide::Func f = makeFunc("transpose");
+  defineAt(f, v) = in[0].at(index);
+  return {f, shape, ScheduleKind::Pointwise};
+}
+
+/// Row-major reinterpretation: the output index is linearized with the output
+/// shape and unraveled with the input shape.
+LoweredTensor reinterpret(const LoweredTensor &input, const std::vector<Expr> &shape,
+                          const std::string &name) {
+  auto v = makeVars(int(shape.size()));
+  Expr linear = 0;
+  for (size_t i = 0; i < shape.size(); ++i) linear = linear * shape[i] + v[i];
+  std::vector<Expr> index(input.rank());
+  for (int d = input.rank() - 1; d >= 0; --d) {
+    index[d] = d == 0 ? linear : linear % input.shape[d];
+    linear = linear / input.shape[d];
+  }
+  Halide::Func f = makeFunc(name);
+  defineAt(f, v) = input.at(index);
+  return {f, shape, ScheduleKind::Pointwise};
+}
+
+LoweredTensor lowerReshape(ReshapeOp op, const std::vector<LoweredTensor> &in) {
+  std::vector<int64_t> target = ints(op.getShapeAttr());
+  Expr known = 1;
+  for (int64_t d : target)
+    if (d != -1) known = known * int32_t(d);
+  std::vector<Expr> shape;
+  for (int64_t d : target)
+    shape.push_back(d == -1 ? product(in[0].shape) / known : Expr(int32_t(d)));
+  return reinterpret(in[0], refineShape(op.getType(), shape), "reshape");
+}
+
+LoweredTensor lowerFlatten(FlattenOp op, const std::vector<LoweredTensor> &in) {
+  int rank = in[0].rank();
+  int axis = int(op.getAxis());
+  if (axis < 0) axis += rank;
+  std::vector<Expr> before(in[0].shape.begin(), in[0].shape.begin() + axis);
+  std::vector<Expr> after(in[0].shape.begin() + axis, in[0].shape.end());
+  return reinterpret(in[0], refineShape(op.getType(), {product(before), product(after)}),
+                     "flatten");
+}
+
+LoweredTensor lowerBroadcastLike(BroadcastLikeOp op, const std::vector<LoweredTensor> &in) {
+  std::vector<Expr> shape = refineShape(op.getType(), in[1].shape);
+  auto v = makeVars(int(shape.size()));
+  Halide::Func f = makeFunc("broadcast_like");
+  defineAt(f, v) = broadcastRead(in[0], op.getInput().getType(), v);
+  return {f, shape, ScheduleKind::Pointwise};
+}
+
+/// Sums the input's extra leading dims and the dims where `like` is 1. A
+/// dynamic dim of `like` is taken to equal the input's (broadcasting a
+/// dynamic batch of 1 is not supported here; shape inference passes it).
+LoweredTensor lowerSumToLike(SumToLikeOp op, const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &input = in[0];
+  std::vector<Expr> shape = refineShape(op.getType(), in[1].shape);
+  int rank = int(shape.size()), lead = input.rank() - rank;
+  std::vector<Halide::Range> ranges;
+  std::vector<int> reducedDims; // input dims summed over
+  for (int d = 0; d < input.rank(); ++d) {
+    bool reduced = d < lead || (staticDim(op.getLike(), d - lead) == 1 &&
+                                staticDim(op.getInput(), d) != 1);
+    if (reduced) {
+      reducedDims.push_back(d);
+      ranges.emplace_back(0, input.shape[d]);
+    }
+  }
+  auto v = makeVars(rank);
+  Halide::Func f = makeFunc("sum_to_like");
+  if (ranges.empty()) {
+    defineAt(f, v) = input.at(toExprs(v));
+    return {f, shape, ScheduleKind::Pointwise};
+  }
+  Halide::RDom r(ranges, "r");
+  std::vector<Expr> index(input.rank());
+  size_t next = 0;
+  for (int d = 0; d < input.rank(); ++d) {
+    if (next < reducedDims.size() && reducedDims[next] == d)
+      index[d] = r[int(next++)];
+    else
+      index[d] = v[d - lead];
+  }
+  defineAt(f, v) = 0.0f;
+  defineAt(f, v) += input.at(index);
+  return {f, shape, ScheduleKind::Reduction};
+}
+
+LoweredTensor lowerNumElements(NumElementsOp op, const std::vector<LoweredTensor> &in) {
+  std::vector<int64_t> axes = ints(op.getAxesAttr());
+  std::vector<Expr> counted;
+  if (axes.empty()) counted = in[0].shape;
+  for (int64_t a : axes) counted.push_back(in[0].shape[a < 0 ? a + in[0].rank() : a]);
+  Halide::Func f = makeFunc("num_elements");
+  f() = Halide::cast<float>(product(counted));
+  return {f, {}, ScheduleKind::Pointwise};
+}
+
+} // namespace
+
+void registerTensorLowerings(LoweringTable &table) {
+  table.add1<MatmulOp>(lowerMatmul);
+  table.add1<TransposeOp>(lowerTranspose);
+  table.add1<ReshapeOp>(lowerReshape);
+  table.add1<FlattenOp>(lowerFlatten);
+  table.add1<BroadcastLikeOp>(lowerBroadcastLike);
+  table.add1<SumToLikeOp>(lowerSumToLike);
+  table.add1<NumElementsOp>(lowerNumElements);
+}
+
+} // namespace nabla::halide

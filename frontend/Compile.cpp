@@ -1,0 +1,52 @@
+#include "frontend/Compile.h"
+
+#include "backends/reference/ReferenceFunction.h"
+#include "runtime/Error.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+#include <chrono>
+
+namespace nabla::dsl {
+
+std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, const std::string &name,
+                                                        Backend backend) {
+  switch (backend) {
+  case Backend::Reference: return std::make_shared<reference::ReferenceFunction>(module, name);
+  case Backend::Halide: break;
+  }
+  throw Error("the Halide backend is not built into this binary yet");
+}
+
+CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  CompiledModel compiled;
+  compiled.module = model.build();
+  mlir::MLIRContext *context = compiled.module->getContext();
+  mlir::PassManager pm(context);
+  PipelineOptions pipeline;
+  pipeline.optimizer = optimizerName(options.optimizer);
+  pipeline.fuse = options.fuse;
+  pipeline.im2col = options.im2col;
+  buildPipeline(pm, pipeline);
+  if (!options.dumpIrDir.empty()) enableIrDumps(pm, options.dumpIrDir, *compiled.module);
+  if (options.printIrAfterAll) {
+    context->disableMultithreading();
+    pm.enableIRPrinting([](mlir::Pass *, mlir::Operation *) { return false; },
+                        [](mlir::Pass *, mlir::Operation *) { return true; });
+  }
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(context, [&](mlir::Diagnostic &d) {
+    diagnostics += d.str() + "\n";
+    return mlir::success();
+  });
+  if (mlir::failed(pm.run(*compiled.module)))
+    throw Error("compiling model '" + model.name() + "' failed:\n" + diagnostics);
+  compiled.forward = compileFunction(*compiled.module, "forward", options.backend);
+  compiled.trainStep = compileFunction(*compiled.module, "loss_train_step", options.backend);
+  compiled.compileSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return compiled;
+}
+
+} // namespace nabla::dsl

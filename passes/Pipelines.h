@@ -1,0 +1,28 @@
+// The pass pipelines nabla runs, shared by nablac and the DSL's compile call,
+// and the IR dumps users ask for.
+#pragma once
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace nabla {
+
+struct PipelineOptions {
+  std::string lossFunction = "loss";
+  bool autodiff = true;          // build <loss>_grad
+  std::string optimizer;         // non-empty: build <loss>_train_step with it
+  bool fuse = true;              // --nabla-fuse-conv-bias-relu
+  bool im2col = false;           // --nabla-lower-conv/pool-to-im2col
+  bool cleanup = true;           // CSE and canonicalization at the end
+};
+
+/// Adds the passes `options` ask for, in order.
+void buildPipeline(mlir::PassManager &pm, const PipelineOptions &options);
+
+/// Writes the module after every pass to `dir`/NN-<pass-flag>.mlir (NN counts
+/// from 01; 00-input.mlir is the module before any pass).
+void enableIrDumps(mlir::PassManager &pm, const std::string &dir, mlir::ModuleOp input);
+
+} // namespace nabla

@@ -1,0 +1,235 @@
+#include "runtime/Trainer.h"
+
+#include "runtime/BatchIterator.h"
+#include "runtime/Error.h"
+#include "runtime/ProgressBar.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+namespace nabla {
+
+namespace {
+double seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// Copies rows [first, first + n) of `from` into rows [0, n) of `to`.
+void copyRows(const Tensor &from, int64_t first, int64_t n, Tensor &to) {
+  size_t rowBytes = from.bytes() / size_t(from.dim(0));
+  std::memcpy(to.rawData(), static_cast<const std::byte *>(from.rawData()) + first * rowBytes,
+              size_t(n) * rowBytes);
+}
+} // namespace
+
+Trainer::Trainer(std::shared_ptr<const CompiledFunction> trainStep,
+                 std::shared_ptr<const CompiledFunction> forward, ParameterStore parameters,
+                 TrainerOptions options)
+    : trainStep_(std::move(trainStep)), forward_(std::move(forward)), store_(std::move(parameters)),
+      options_(std::move(options)) {
+  bindStepInputs();
+}
+
+void Trainer::bindStepInputs() {
+  const auto &inputs = trainStep_->inputs();
+  stepInputs_.assign(inputs.size(), Tensor());
+  hyperArgs_.clear();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ArgumentInfo &arg = inputs[i];
+    if (arg.role == "input") imagesArg_ = int(i);
+    else if (arg.role == "label") labelsArg_ = int(i);
+    else if (arg.role == "step") {
+      stepArg_ = int(i);
+      stepInputs_[i] = Tensor({}, DType::I64);
+    } else if (arg.role == "hyper") {
+      hyperArgs_.emplace_back(int(i), arg.name);
+      stepInputs_[i] = Tensor({}, DType::F32);
+    } else if (arg.role == "param" || arg.role == "state" || arg.role == "opt_state") {
+      auto it = store_.find(arg.name);
+      if (it == store_.end()) {
+        if (arg.role != "opt_state")
+          throw Error("the training step needs " + arg.role + " '" + arg.name +
+                      "', which the parameter store lacks");
+        it = store_.emplace(arg.name, Tensor(arg.shape, DType::F32)).first; // slots start at 0
+      }
+      if (it->second.shape() != arg.shape)
+        throw Error("parameter '" + arg.name + "' has shape " + shapeToString(it->second.shape()) +
+                    ", the model expects " + shapeToString(arg.shape));
+      stepInputs_[i] = it->second;
+    } else {
+      throw Error("training step argument '" + arg.name + "' has unknown role '" + arg.role + "'");
+    }
+  }
+  if (imagesArg_ < 0 || labelsArg_ < 0)
+    throw Error("the training step has no input or no label argument");
+
+  const auto &outputs = trainStep_->outputs();
+  updates_.clear();
+  stepOutputs_.assign(outputs.size(), Tensor());
+  stepOutputs_[0] = Tensor({}, DType::F32); // the loss
+  for (size_t k = 1; k < outputs.size(); ++k) {
+    const std::string &name = outputs[k].name;
+    int argument = trainStep_->inputIndex(name);
+    if (argument < 0 || !store_.count(name))
+      throw Error("training step result " + std::to_string(k) + " ('" + name +
+                  "') updates nothing the step reads");
+    updates_.push_back({int(k), name, argument});
+    stepOutputs_[k] = Tensor(store_.at(name).shape(), DType::F32);
+  }
+}
+
+void Trainer::setHyperparameters() {
+  std::map<std::string, double> values = options_.optimizer.hyperparameters(steps_);
+  for (auto &[argument, name] : hyperArgs_) {
+    auto it = values.find(name);
+    if (it == values.end())
+      throw Error("the training step wants hyperparameter '" + name + "', which optimizer '" +
+                  optimizerName(options_.optimizer.kind) + "' does not have");
+    stepInputs_[argument].data<float>()[0] = float(it->second);
+  }
+}
+
+double Trainer::step(const Tensor &images, const Tensor &labels) {
+  stepInputs_[imagesArg_] = images;
+  stepInputs_[labelsArg_] = labels;
+  if (stepArg_ >= 0) stepInputs_[stepArg_].data<int64_t>()[0] = steps_;
+  setHyperparameters();
+  trainStep_->runInto(stepInputs_, stepOutputs_);
+  double loss = stepOutputs_[0].data<float>()[0];
+  // Checked before the new values replace the old: the store keeps the last
+  // good parameters.
+  if (!std::isfinite(loss))
+    throw Error("the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
+                std::to_string(steps_) + " (epoch " + std::to_string(epochsDone_ + 1) +
+                "); training stopped, parameters are those before this step");
+  for (const Update &u : updates_) {
+    std::swap(store_.at(u.name), stepOutputs_[u.result]);
+    stepInputs_[u.argument] = store_.at(u.name);
+  }
+  ++steps_;
+  return loss;
+}
+
+double Trainer::accuracy(const Dataset &data, int64_t limit) {
+  int64_t total = limit > 0 ? std::min(limit, data.size()) : data.size();
+  if (total == 0) return NAN;
+  const auto &inputs = forward_->inputs();
+  std::vector<Tensor> args(inputs.size());
+  int imagesArg = -1;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].role == "input") imagesArg = int(i);
+    else if (store_.count(inputs[i].name)) args[i] = store_.at(inputs[i].name);
+    else throw Error("the forward function needs '" + inputs[i].name + "', which the store lacks");
+  }
+  if (imagesArg < 0) throw Error("the forward function has no input argument");
+  Shape batchShape = data.images.shape();
+  int64_t correct = 0;
+  std::map<int64_t, std::pair<Tensor, std::vector<Tensor>>> buffers; // by batch size
+  for (int64_t first = 0; first < total; first += options_.evalBatchSize) {
+    int64_t n = std::min(options_.evalBatchSize, total - first);
+    auto &[images, outputs] = buffers[n];
+    if (!images.defined()) {
+      batchShape[0] = n;
+      images = Tensor(batchShape, DType::F32);
+      args[imagesArg] = images;
+      outputs = forward_->allocateOutputs(args);
+    }
+    copyRows(data.images, first, n, images);
+    args[imagesArg] = images;
+    forward_->runInto(args, outputs);
+    const Tensor &logits = outputs[0];
+    int64_t classes = logits.dim(1);
+    const float *z = logits.data<float>();
+    const int64_t *labels = data.labels.data<int64_t>() + first;
+    for (int64_t i = 0; i < n; ++i) {
+      const float *row = z + i * classes;
+      correct += int64_t(std::max_element(row, row + classes) - row) == labels[i];
+    }
+  }
+  return double(correct) / double(total);
+}
+
+const History &Trainer::fit(const Dataset &train, const Dataset *test) {
+  BatchIterator batches(train, {.batchSize = options_.batchSize, .shuffle = true, .seed = options_.seed});
+  BatchBuffers buffers = batches.allocateBuffers();
+  if (!options_.outDir.empty()) std::filesystem::create_directories(options_.outDir);
+  for (int64_t epoch = epochsDone_ + 1; epoch <= options_.epochs; ++epoch) {
+    if (options_.maxSteps > 0 && steps_ >= options_.maxSteps) break;
+    batches.startEpoch(epoch);
+    ProgressBar bar("epoch " + std::to_string(epoch) + "/" + std::to_string(options_.epochs),
+                    batches.batchesPerEpoch(), stdout,
+                    {.mode = options_.progress ? ProgressBar::Mode::Auto : ProgressBar::Mode::Lines,
+                     .lineIntervalSeconds = options_.progress ? 10 : 1e9});
+    double start = seconds(), lossSum = 0;
+    int64_t images = 0, batchCount = 0;
+    while (const Batch *batch = batches.next(buffers)) {
+      lossSum += step(batch->images, batch->labels);
+      images += batch->size();
+      bar.update(++batchCount, images, lossSum / double(batchCount));
+      if (options_.maxSteps > 0 && steps_ >= options_.maxSteps) break;
+    }
+    bar.finish();
+    double trainSeconds = seconds() - start;
+    EpochMetrics m;
+    m.epoch = epoch;
+    m.step = steps_;
+    m.trainLoss = lossSum / double(std::max<int64_t>(batchCount, 1));
+    m.seconds = trainSeconds;
+    m.imagesPerSecond = double(images) / trainSeconds;
+    m.trainAccuracy = accuracy(train, options_.trainAccuracySamples);
+    if (test) m.testAccuracy = accuracy(*test);
+    history_.add(m);
+    epochsDone_ = epoch;
+    std::printf("epoch %lld: loss %.4f, train acc %.2f%%, test acc %.2f%%, %.2f s (%.0f images/s)\n",
+                (long long)epoch, m.trainLoss, 100 * m.trainAccuracy, 100 * m.testAccuracy,
+                m.seconds, m.imagesPerSecond);
+    std::fflush(stdout);
+    if (!options_.outDir.empty()) {
+      history_.writeCsv(options_.outDir + "/history.csv");
+      saveCheckpoint(checkpoint(), options_.outDir + "/checkpoint.pb");
+    }
+  }
+  return history_;
+}
+
+Checkpoint Trainer::checkpoint() const {
+  Checkpoint cp;
+  for (const ArgumentInfo &arg : trainStep_->inputs()) {
+    if (arg.role == "param" || arg.role == "state")
+      cp.parameters.push_back({arg.name, store_.at(arg.name).clone()});
+    else if (arg.role == "opt_state")
+      cp.optimizerState.push_back({arg.name, store_.at(arg.name).clone()});
+  }
+  cp.step = steps_;
+  cp.epoch = epochsDone_;
+  cp.optimizer = optimizerName(options_.optimizer.kind);
+  for (auto &[name, value] : options_.optimizer.hyperparameters(0))
+    cp.hyperparameters[name] = std::to_string(value);
+  cp.hyperparameters["lr"] = std::to_string(options_.optimizer.lr);
+  return cp;
+}
+
+void Trainer::restore(const Checkpoint &cp) {
+  if (cp.optimizer != optimizerName(options_.optimizer.kind))
+    throw Error("checkpoint was written with optimizer '" + cp.optimizer + "', training uses '" +
+                optimizerName(options_.optimizer.kind) + "'");
+  auto load = [&](const std::vector<NamedTensor> &tensors) {
+    for (const NamedTensor &t : tensors) {
+      auto it = store_.find(t.name);
+      if (it == store_.end()) throw Error("checkpoint tensor '" + t.name + "' is not part of the model");
+      if (it->second.shape() != t.tensor.shape())
+        throw Error("checkpoint tensor '" + t.name + "' has shape " + shapeToString(t.tensor.shape()) +
+                    ", the model expects " + shapeToString(it->second.shape()));
+      it->second = t.tensor.clone();
+    }
+  };
+  load(cp.parameters);
+  load(cp.optimizerState);
+  steps_ = cp.step;
+  epochsDone_ = cp.epoch;
+  bindStepInputs();
+}
+
+} // namespace nabla

@@ -1,0 +1,86 @@
+// The training loop: mini-batches through one compiled training step
+// (forward, backward and optimizer update in a single call), evaluation with
+// the compiled forward function, per-epoch metrics, a progress bar, history
+// CSV and atomic checkpoints with resume. Parameters, running statistics and
+// optimizer state live in one ParameterStore; each step reads them and writes
+// their new values into buffers allocated once, then swaps, so a step
+// allocates nothing.
+#pragma once
+
+#include "runtime/Checkpoint.h"
+#include "runtime/CompiledFunction.h"
+#include "runtime/Dataset.h"
+#include "runtime/History.h"
+#include "runtime/Optimizer.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace nabla {
+
+/// Named tensors: parameters ("conv1.W"), state ("bn1.running_mean") and
+/// optimizer slots ("conv1.W/m").
+using ParameterStore = std::map<std::string, Tensor>;
+
+struct TrainerOptions {
+  OptimizerConfig optimizer;
+  int64_t batchSize = 100;
+  int64_t epochs = 1;
+  int64_t maxSteps = 0;          // stop after this many steps in total (0: no limit)
+  uint64_t seed = 0;             // batch order
+  int64_t evalBatchSize = 1000;
+  int64_t trainAccuracySamples = 10000; // the book's train_acc uses a sample too
+  bool progress = true;
+  std::string outDir;            // history.csv and checkpoint.pb; empty: write nothing
+};
+
+class Trainer {
+public:
+  /// `trainStep` is a function built by --nabla-train-step, `forward` the
+  /// model's inference function; `parameters` holds initial params and state
+  /// (optimizer slots start at zero unless present).
+  Trainer(std::shared_ptr<const CompiledFunction> trainStep,
+          std::shared_ptr<const CompiledFunction> forward, ParameterStore parameters,
+          TrainerOptions options);
+
+  /// One optimizer step on a batch; returns the batch's loss. Throws
+  /// nabla::Error naming the step if the loss is NaN or infinite.
+  double step(const Tensor &images, const Tensor &labels);
+
+  /// Trains `options.epochs` epochs (or until maxSteps), evaluating on `test`
+  /// after each when given; resumes where a loaded checkpoint left off.
+  const History &fit(const Dataset &train, const Dataset *test);
+
+  /// Fraction of `data` whose argmax of the forward logits equals the label.
+  double accuracy(const Dataset &data, int64_t limit = 0);
+
+  Checkpoint checkpoint() const;
+  /// Restores parameters, optimizer state and the step/epoch counters.
+  void restore(const Checkpoint &checkpoint);
+
+  const ParameterStore &parameters() const { return store_; }
+  int64_t stepsTaken() const { return steps_; }
+  const History &history() const { return history_; }
+
+private:
+  void bindStepInputs();
+  void setHyperparameters();
+
+  std::shared_ptr<const CompiledFunction> trainStep_, forward_;
+  ParameterStore store_;
+  TrainerOptions options_;
+  int64_t steps_ = 0, epochsDone_ = 0;
+  History history_;
+
+  // The train step's argument and result vectors, reused by every step.
+  std::vector<Tensor> stepInputs_, stepOutputs_;
+  int imagesArg_ = -1, labelsArg_ = -1, stepArg_ = -1;
+  std::vector<std::pair<int, std::string>> hyperArgs_; // (argument, name)
+  // For each result after the loss: the store entry it replaces and the
+  // argument that reads that entry.
+  struct Update { int result; std::string name; int argument; };
+  std::vector<Update> updates_;
+};
+
+} // namespace nabla

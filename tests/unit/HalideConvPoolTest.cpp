@@ -1,0 +1,185 @@
+// Halide backend: conv2d (bias, stride, pads, dilation, groups), its data
+// and filter gradients, im2col/col2im, max/avg pooling and their gradients.
+// Oracle: the reference interpreter (double accumulation).
+//
+// Tolerances: each conv output sums C/g*KH*KW <= 150 f32 products of values
+// in [-1, 1], the filter gradient up to N*OH*OW <= 700: f32 accumulation
+// error ~ terms * 2^-24 * sum|terms|, so rtol 1e-5, atol 1e-4. Pools: max is
+// exact, averages and gradient sums are a few roundings (rtol 1e-6, atol 1e-6).
+#include "tests/unit/HalideTestSupport.h"
+
+using namespace nabla;
+using namespace nabla::testing;
+
+namespace {
+/// The window attributes of one test case, in the dialect's conventions.
+struct Window {
+  std::array<int64_t, 2> kernel, stride = {1, 1}, dilation = {1, 1};
+  std::array<int64_t, 4> pads = {0, 0, 0, 0}; // top, left, bottom, right
+  int64_t outH(int64_t h) const {
+    return (h + pads[0] + pads[2] - dilation[0] * (kernel[0] - 1) - 1) / stride[0] + 1;
+  }
+  int64_t outW(int64_t w) const {
+    return (w + pads[1] + pads[3] - dilation[1] * (kernel[1] - 1) - 1) / stride[1] + 1;
+  }
+};
+
+constexpr Tolerance kConv{1e-5, 1e-4};
+constexpr Tolerance kPool{1e-6, 1e-6};
+
+std::string ints(const std::array<int64_t, 2> &v) {
+  return "[" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + "]";
+}
+std::string ints(const std::array<int64_t, 4> &v) {
+  return "[" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " + std::to_string(v[2]) +
+         ", " + std::to_string(v[3]) + "]";
+}
+std::string windowAttrs(const Window &w, bool kernel, bool dilation) {
+  std::string s = "strides = " + ints(w.stride) + ", pads = " + ints(w.pads);
+  if (kernel) s += ", kernel_shape = " + ints(w.kernel);
+  if (dilation) s += ", dilations = " + ints(w.dilation);
+  return s;
+}
+
+struct ConvCase {
+  Shape input; // N, C, H, W
+  int64_t outChannels, groups;
+  Window window;
+  bool bias;
+};
+
+std::vector<ConvCase> convCases() {
+  return {
+      {{2, 3, 9, 9}, 4, 1, {{3, 3}}, true},                                 // plain
+      {{2, 4, 11, 10}, 6, 2, {{3, 2}, {2, 3}, {1, 1}, {1, 2, 0, 1}}, true}, // stride, pads, groups
+      {{1, 2, 12, 12}, 3, 1, {{3, 3}, {1, 1}, {2, 3}, {2, 2, 2, 2}}, false}, // dilation
+      {{3, 4, 7, 8}, 4, 4, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}}, true},   // depthwise
+      {{2, 1, 28, 28}, 30, 1, {{5, 5}}, true},                              // SimpleConvNet conv1
+  };
+}
+} // namespace
+
+TEST(HalideConv, Conv2dForward) {
+  reseed(30);
+  for (const ConvCase &c : convCases()) {
+    Shape filter = {c.outChannels, c.input[1] / c.groups, c.window.kernel[0], c.window.kernel[1]};
+    Shape out = {-1, c.outChannels, c.window.outH(c.input[2]), c.window.outW(c.input[3])};
+    Shape dynIn = c.input;
+    dynIn[0] = -1;
+    std::string src = "func @f(%x: " + tensorType(dynIn) + ", %w: " + tensorType(filter) +
+                      (c.bias ? ", %b: " + tensorType({c.outChannels}) : "") + ") -> " +
+                      tensorType(out) + " {\n  %y = nabla.conv2d %x, %w" + (c.bias ? ", %b" : "") +
+                      " {" + windowAttrs(c.window, false, true) + ", groups = " +
+                      std::to_string(c.groups) + "} : (" + tensorType(dynIn) + ", " +
+                      tensorType(filter) + (c.bias ? ", " + tensorType({c.outChannels}) : "") +
+                      ") -> " + tensorType(out) + "\n  return %y : " + tensorType(out) + "\n}\n";
+    halide::Executable exe = compileSource(src, "f");
+    for (int64_t batch : {int64_t(1), c.input[0] + 5}) { // one pipeline, two batch sizes
+      Shape in = c.input;
+      in[0] = batch;
+      std::vector<Tensor> args = {randomTensor(in), randomTensor(filter)};
+      if (c.bias) args.push_back(randomTensor({c.outChannels}));
+      expectTensorNear(exe.run(args)[0], referenceOracle(src, "f")(toRef(args))[0], kConv,
+                       "conv case with input " + shapeToString(in));
+    }
+  }
+}
+
+TEST(HalideConv, Conv2dBackwardDataAndFilter) {
+  reseed(31);
+  for (const ConvCase &c : convCases()) {
+    Shape filter = {c.outChannels, c.input[1] / c.groups, c.window.kernel[0], c.window.kernel[1]};
+    Shape dy = {c.input[0], c.outChannels, c.window.outH(c.input[2]), c.window.outW(c.input[3])};
+    std::string attrs = windowAttrs(c.window, false, true) + ", groups = " + std::to_string(c.groups);
+    std::string data = "func @f(%dy: " + tensorType(dy) + ", %w: " + tensorType(filter) + ") -> " +
+                       tensorType(c.input) + " {\n  %y = nabla.conv2d_backward_data %dy, %w {" +
+                       attrs + ", image_size = " + ints(std::array<int64_t, 2>{c.input[2], c.input[3]}) +
+                       "} : (" + tensorType(dy) + ", " + tensorType(filter) + ") -> " +
+                       tensorType(c.input) + "\n  return %y : " + tensorType(c.input) + "\n}\n";
+    expectMatchesOracle(data, "f", {randomTensor(dy), randomTensor(filter)}, referenceOracle(data, "f"), kConv);
+    std::string filt = "func @f(%x: " + tensorType(c.input) + ", %dy: " + tensorType(dy) + ") -> " +
+                       tensorType(filter) + " {\n  %y = nabla.conv2d_backward_filter %x, %dy {" +
+                       attrs + ", kernel_shape = " + ints(c.window.kernel) + "} : (" +
+                       tensorType(c.input) + ", " + tensorType(dy) + ") -> " + tensorType(filter) +
+                       "\n  return %y : " + tensorType(filter) + "\n}\n";
+    expectMatchesOracle(filt, "f", {randomTensor(c.input), randomTensor(dy)}, referenceOracle(filt, "f"), kConv);
+  }
+}
+
+TEST(HalideConv, Im2ColAndCol2Im) {
+  reseed(32);
+  for (const ConvCase &c : convCases()) {
+    const Window &w = c.window;
+    int64_t oh = w.outH(c.input[2]), ow = w.outW(c.input[3]);
+    Shape cols = {c.input[0] * oh * ow, c.input[1] * w.kernel[0] * w.kernel[1]};
+    std::string attrs = windowAttrs(w, true, true);
+    std::string fwd = "func @f(%x: " + tensorType(c.input) + ") -> " + tensorType(cols) +
+                      " {\n  %y = nabla.im2col %x {" + attrs + "} : (" + tensorType(c.input) +
+                      ") -> " + tensorType(cols) + "\n  return %y : " + tensorType(cols) + "\n}\n";
+    expectMatchesOracle(fwd, "f", {randomTensor(c.input)}, referenceOracle(fwd, "f"), {0, 0});
+    std::string bwd = "func @f(%c: " + tensorType(cols) + ") -> " + tensorType(c.input) +
+                      " {\n  %y = nabla.col2im %c {" + attrs + ", image_size = " +
+                      ints(std::array<int64_t, 2>{c.input[2], c.input[3]}) + "} : (" +
+                      tensorType(cols) + ") -> " + tensorType(c.input) + "\n  return %y : " +
+                      tensorType(c.input) + "\n}\n";
+    expectMatchesOracle(bwd, "f", {randomTensor(cols)}, referenceOracle(bwd, "f"), kPool);
+  }
+}
+
+namespace {
+struct PoolCase {
+  Shape input;
+  Window window;
+};
+std::vector<PoolCase> poolCases() {
+  return {
+      {{2, 3, 24, 24}, {{2, 2}, {2, 2}}},                     // SimpleConvNet's pool
+      {{2, 2, 9, 10}, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}}}, // overlapping, padded
+      {{1, 3, 7, 7}, {{3, 2}, {1, 1}, {1, 1}, {0, 1, 2, 0}}},  // overlapping stride 1, asymmetric pads
+  };
+}
+std::string poolSource(const std::string &op, const PoolCase &c, const std::string &extra) {
+  Shape out = {c.input[0], c.input[1], c.window.outH(c.input[2]), c.window.outW(c.input[3])};
+  return "func @f(%x: " + tensorType(c.input) + ") -> " + tensorType(out) + " {\n  %y = nabla." +
+         op + " %x {" + windowAttrs(c.window, true, false) + extra + "} : (" +
+         tensorType(c.input) + ") -> " + tensorType(out) + "\n  return %y : " + tensorType(out) +
+         "\n}\n";
+}
+} // namespace
+
+TEST(HalidePool, MaxAndAvgPoolForward) {
+  reseed(33);
+  for (const PoolCase &c : poolCases()) {
+    std::string maxSrc = poolSource("max_pool2d", c, "");
+    expectMatchesOracle(maxSrc, "f", {randomTensor(c.input)}, referenceOracle(maxSrc, "f"), {0, 0});
+    for (bool include : {false, true}) {
+      std::string avgSrc = poolSource("avg_pool2d", c, include ? ", count_include_pad = true" : "");
+      expectMatchesOracle(avgSrc, "f", {randomTensor(c.input)}, referenceOracle(avgSrc, "f"), kPool);
+    }
+  }
+}
+
+TEST(HalidePool, MaxAndAvgPoolBackward) {
+  reseed(34);
+  for (const PoolCase &c : poolCases()) {
+    Shape dy = {c.input[0], c.input[1], c.window.outH(c.input[2]), c.window.outW(c.input[3])};
+    std::string attrs = windowAttrs(c.window, true, false);
+    std::string maxSrc = "func @f(%x: " + tensorType(c.input) + ", %dy: " + tensorType(dy) +
+                         ") -> " + tensorType(c.input) + " {\n  %y = nabla.max_pool2d_backward %x, %dy {" +
+                         attrs + "} : (" + tensorType(c.input) + ", " + tensorType(dy) + ") -> " +
+                         tensorType(c.input) + "\n  return %y : " + tensorType(c.input) + "\n}\n";
+    expectMatchesOracle(maxSrc, "f", {randomTensor(c.input), randomTensor(dy)}, referenceOracle(maxSrc, "f"), kPool);
+    // Ties (a constant image): every window routes to its first in-image cell.
+    Tensor flat({c.input}, DType::F32);
+    expectMatchesOracle(maxSrc, "f", {flat, randomTensor(dy)}, referenceOracle(maxSrc, "f"), kPool);
+    for (bool include : {false, true}) {
+      std::string avgSrc = "func @f(%dy: " + tensorType(dy) + ") -> " + tensorType(c.input) +
+                           " {\n  %y = nabla.avg_pool2d_backward %dy {" + attrs +
+                           ", image_size = " + ints(std::array<int64_t, 2>{c.input[2], c.input[3]}) +
+                           (include ? ", count_include_pad = true" : "") + "} : (" + tensorType(dy) +
+                           ") -> " + tensorType(c.input) + "\n  return %y : " +
+                           tensorType(c.input) + "\n}\n";
+      expectMatchesOracle(avgSrc, "f", {randomTensor(dy)}, referenceOracle(avgSrc, "f"), kPool);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+// Halide backend: matmul, transpose, reshape, flatten, broadcast_like,
+// sum_to_like, num_elements. Oracle: the reference interpreter.
+//
+// Tolerances: data movement is exact (0); matmul and sum_to_like accumulate K
+// f32 products of values in [-1, 1] (K <= 300 here): f32 summation error is
+// about K * 2^-24 * sum|terms|, so rtol 1e-5, atol 1e-4.
+#include "tests/unit/HalideTestSupport.h"
+
+using namespace nabla;
+using namespace nabla::testing;
+
+namespace {
+constexpr Tolerance kExact{0, 0};
+constexpr Tolerance kAccumulated{1e-5, 1e-4};
+
+std::string funcSource(const std::vector<std::string> &argTypes, const std::string &resultType,
+                       const std::string &body) {
+  std::string s = "func @f(";
+  for (size_t i = 0; i < argTypes.size(); ++i)
+    s += (i ? ", %a" : "%a") + std::to_string(i) + ": " + argTypes[i];
+  return s + ") -> " + resultType + " {\n  " + body + "\n  return %y : " + resultType + "\n}\n";
+}
+} // namespace
+
+TEST(HalideTensor, MatmulAllTransposeFlagsAndOddSizes) {
+  reseed(10);
+  struct Case { int64_t m, k, n; };
+  for (Case c : {Case{1, 1, 1}, Case{3, 5, 7}, Case{17, 33, 19}, Case{64, 300, 48}, Case{5, 16, 100}}) {
+    for (int flags = 0; flags < 4; ++flags) {
+      bool ta = flags & 1, tb = flags & 2;
+      Shape a = ta ? Shape{c.k, c.m} : Shape{c.m, c.k};
+      Shape b = tb ? Shape{c.n, c.k} : Shape{c.k, c.n};
+      std::string ty = tensorType({c.m, c.n});
+      std::string attrs = std::string("{transpose_lhs = ") + (ta ? "true" : "false") +
+                          ", transpose_rhs = " + (tb ? "true" : "false") + "}";
+      std::string src = funcSource({tensorType(a), tensorType(b)}, ty,
+                                   "%y = nabla.matmul %a0, %a1 " + attrs + " : (" + tensorType(a) +
+                                       ", " + tensorType(b) + ") -> " + ty);
+      expectMatchesOracle(src, "f", {randomTensor(a), randomTensor(b)}, referenceOracle(src, "f"),
+                          kAccumulated);
+    }
+  }
+}
+
+TEST(HalideTensor, MatmulWithDynamicBatch) {
+  reseed(11);
+  std::string src = funcSource({"tensor<?x20xf32>", "tensor<20x30xf32>"}, "tensor<?x30xf32>",
+                               "%y = nabla.matmul %a0, %a1 : (tensor<?x20xf32>, tensor<20x30xf32>) -> tensor<?x30xf32>");
+  halide::Executable exe = compileSource(src, "f");
+  for (int64_t batch : {1, 7}) {
+    std::vector<Tensor> in = {randomTensor({batch, 20}), randomTensor({20, 30})};
+    expectTensorNear(exe.run(in)[0], referenceOracle(src, "f")(toRef(in))[0], kAccumulated,
+                     "batch " + std::to_string(batch));
+  }
+}
+
+TEST(HalideTensor, TransposeReshapeFlatten) {
+  reseed(12);
+  Shape shape = {2, 3, 4, 5};
+  Tensor x = randomTensor(shape);
+  std::string t = tensorType(shape);
+  std::string transposed = funcSource({t}, "tensor<4x2x5x3xf32>",
+      "%y = nabla.transpose %a0 {perm = [2, 0, 3, 1]} : (" + t + ") -> tensor<4x2x5x3xf32>");
+  expectMatchesOracle(transposed, "f", {x}, referenceOracle(transposed, "f"), kExact);
+
+  // Reshape and flatten keep row-major order: the data is unchanged.
+  auto sameData = [](Shape out) {
+    return [out](const std::vector<RefTensor> &in) {
+      return std::vector<RefTensor>{RefTensor(out, in[0].data)};
+    };
+  };
+  std::string reshaped = funcSource({"tensor<?x3x4x5xf32>"}, "tensor<?x6x10xf32>",
+      "%y = nabla.reshape %a0 {shape = [-1, 6, 10]} : (tensor<?x3x4x5xf32>) -> tensor<?x6x10xf32>");
+  halide::Executable reshape = compileSource(reshaped, "f");
+  for (int64_t batch : {1, 7}) {
+    Tensor xb = randomTensor({batch, 3, 4, 5});
+    expectTensorNear(reshape.run({xb})[0], sameData({batch, 6, 10})(toRef({xb}))[0], kExact,
+                     "reshape batch " + std::to_string(batch));
+  }
+  std::string flattened = funcSource({t}, "tensor<6x20xf32>",
+      "%y = nabla.flatten %a0 {axis = 2} : (" + t + ") -> tensor<6x20xf32>");
+  expectMatchesOracle(flattened, "f", {x}, sameData({6, 20}), kExact);
+  std::string flatBatch = funcSource({"tensor<?x3x4x5xf32>"}, "tensor<?x60xf32>",
+      "%y = nabla.flatten %a0 : (tensor<?x3x4x5xf32>) -> tensor<?x60xf32>");
+  expectMatchesOracle(flatBatch, "f", {randomTensor({7, 3, 4, 5})}, sameData({7, 60}), kExact);
+}
+
+TEST(HalideTensor, BroadcastLikeAndSumToLike) {
+  reseed(13);
+  std::string bsrc = funcSource({"tensor<?x1xf32>", "tensor<?x10xf32>"}, "tensor<?x10xf32>",
+      "%y = nabla.broadcast_like %a0, %a1 : (tensor<?x1xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>");
+  expectMatchesOracle(bsrc, "f", {randomTensor({7, 1}), randomTensor({7, 10})},
+                      [](const std::vector<RefTensor> &in) {
+                        RefTensor y({in[1].dim(0), 10});
+                        for (int64_t i = 0; i < y.numel(); ++i) y[i] = in[0][i / 10];
+                        return std::vector<RefTensor>{y};
+                      }, kExact);
+
+  struct Case { Shape in, like; };
+  for (const Case &c : {Case{{7, 10}, {10}}, Case{{7, 10}, {1, 10}}, Case{{4, 3, 5}, {3, 1}},
+                        Case{{2, 3, 4, 5}, {1, 3, 1, 1}}, Case{{6, 2}, {}}}) {
+    std::string src = funcSource({tensorType(c.in), tensorType(c.like)}, tensorType(c.like),
+        "%y = nabla.sum_to_like %a0, %a1 : (" + tensorType(c.in) + ", " + tensorType(c.like) +
+            ") -> " + tensorType(c.like));
+    expectMatchesOracle(src, "f", {randomTensor(c.in), randomTensor(c.like)},
+                        referenceOracle(src, "f"), kAccumulated);
+  }
+}
+
+TEST(HalideTensor, NumElementsFollowsTheBatch) {
+  std::string src = funcSource({"tensor<?x3x5xf32>"}, "tensor<f32>",
+      "%y = nabla.num_elements %a0 {axes = [0, -1]} : (tensor<?x3x5xf32>) -> tensor<f32>");
+  halide::Executable exe = compileSource(src, "f");
+  for (int64_t batch : {1, 7})
+    EXPECT_EQ(exe.run({randomTensor({batch, 3, 5})})[0].data<float>()[0], float(batch * 5));
+}
