@@ -16,10 +16,13 @@ namespace nabla::onnx_io {
 
 namespace {
 
+/// The version of the default operator set, or 0 if the model imports none
+/// (a model of only ai.onnx.preview.training ops, say): that is an error only
+/// once a node of the default domain needs it.
 int64_t defaultOpset(const onnx::ModelProto &model) {
   for (const auto &entry : model.opset_import())
     if (entry.domain().empty() || entry.domain() == "ai.onnx") return entry.version();
-  throw Error("model imports no version of the default ONNX operator set");
+  return 0;
 }
 
 mlir::Type elementType(mlir::OpBuilder &b, int32_t onnxType, const std::string &what) {
@@ -149,6 +152,7 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
     ctx.setNode(&node, i, mlir::NameLoc::get(b.getStringAttr(label + " (" + node.op_type() + ")")));
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       ctx.unsupported("operator domain '" + node.domain() + "' unsupported");
+    if (opset == 0) ctx.malformed("the model imports no version of the default ONNX operator set");
     auto converter = converters().find(node.op_type());
     if (converter == converters().end()) ctx.unsupported("op type " + node.op_type() + " unsupported");
     std::vector<mlir::Value> outputs;
@@ -196,8 +200,9 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
 
 OnnxImport importOnnx(const std::string &path, mlir::MLIRContext &context,
                       const ImportOptions &options) {
+  onnx::ModelProto model = loadModel(path); // its errors name the file already
   try {
-    return importOnnx(loadModel(path), context, options);
+    return importOnnx(model, context, options);
   } catch (const UnsupportedError &e) {
     throw UnsupportedError(path + ": " + e.what());
   } catch (const Error &e) {
