@@ -5,6 +5,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <algorithm>
 #include <set>
 
 namespace nabla::onnx_io {
@@ -96,6 +97,14 @@ void ImportContext::expectAttributes(std::initializer_list<const char *> known) 
   std::set<std::string> names(known.begin(), known.end());
   for (const auto &a : node_->attribute())
     if (!names.count(a.name())) unsupported("attribute " + a.name() + " unsupported");
+}
+
+mlir::Value ImportContext::reshape(mlir::Value value, const std::vector<int64_t> &shape) {
+  if (shapeOf(value) == shape) return value;
+  // nabla.reshape infers one dimension; two dynamic ones cannot be expressed.
+  if (std::count(shape.begin(), shape.end(), -1) > 1)
+    unsupported("reshaping to " + shapeToString(shape) + " with several dynamic dimensions");
+  return build<ReshapeOp>({value}, {attr("shape", i64Array(shape))});
 }
 
 mlir::Value ImportContext::scalar(float value) {

@@ -103,6 +103,9 @@ public:
   mlir::Attribute i64Array(llvm::ArrayRef<int64_t> values) {
     return builder_.getI64ArrayAttr(values);
   }
+  /// `value` reshaped to `shape` (static but for at most one -1; more is
+  /// unsupported); `value` itself if it already has that shape.
+  mlir::Value reshape(mlir::Value value, const std::vector<int64_t> &shape);
   /// A 0-d f32 constant.
   mlir::Value scalar(float value);
   /// A constant holding `tensor` (any supported element type).

@@ -43,7 +43,10 @@ std::vector<mlir::Value> convertDropout(ImportContext &ctx) {
   mlir::Value x = ctx.input(0);
   if (ctx.node().output_size() > 1 && !ctx.node().output(1).empty())
     ctx.unsupported("output 1 (the boolean mask) unsupported: nabla has no bool tensors");
-  // Before opset 12 ONNX Dropout is evaluated in inference mode: the identity.
+  // Opsets 7 to 11 evaluate Dropout in inference mode: the identity. Before
+  // opset 7, is_test=0 (the default) asks for training mode.
+  if (ctx.opset() < 7 && ctx.intAttr("is_test", 0) == 0 && ctx.floatAttr("ratio", 0.5f) != 0.0f)
+    ctx.unsupported("training-mode dropout (is_test=0) with ratio > 0 (a random mask) unsupported");
   if (ctx.opset() < 12) return {x};
   bool training = false;
   if (ctx.hasInput(2)) {

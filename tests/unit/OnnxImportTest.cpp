@@ -4,6 +4,7 @@
 #include "FileTestSupport.h"
 #include "TestSupport.h"
 
+#include "frontend/onnx/OnnxFiles.h"
 #include "frontend/onnx/OnnxImporter.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -98,11 +99,37 @@ TEST(OnnxImport, UnsupportedAttributeValueIsNamed) {
   m.input("x", {1, 1, 4, 4});
   auto &pool = m.node("MaxPool", {"x"}, {"y"}, "pool");
   setInts(pool, "kernel_shape", {2, 2});
-  setInt(pool, "ceil_mode", 1);
+  setInt(pool, "storage_order", 1);
   m.output("y");
   mlir::MLIRContext context;
   expectError([&] { onnx_io::importOnnx(m.model, context); },
-              {"node 0", "'pool'", "MaxPool", "ceil_mode=1", "unsupported"});
+              {"node 0", "'pool'", "MaxPool", "storage_order=1", "unsupported"});
+}
+
+// An ignore_index inside 0..C-1 is a class weight of 0; outside, its labels
+// would reach one_hot, so it is reported with the attribute's value.
+TEST(OnnxImport, IgnoreIndexOutsideTheClassesIsNamed) {
+  ModelMaker m;
+  m.input("scores", {3, 5});
+  m.input("labels", {3}, onnx::TensorProto::INT64);
+  setInt(m.node("SoftmaxCrossEntropyLoss", {"scores", "labels"}, {"loss"}, "sce"),
+         "ignore_index", -1);
+  m.output("loss");
+  mlir::MLIRContext context;
+  expectError([&] { onnx_io::importOnnx(m.model, context); },
+              {"node 0", "'sce'", "SoftmaxCrossEntropyLoss", "ignore_index=-1", "unsupported"});
+}
+
+TEST(OnnxImport, NodeOfAnotherDomainIsUnsupported) {
+  ModelMaker m;
+  m.model.mutable_opset_import(0)->set_domain("ai.onnx.preview.training");
+  m.input("x", {2});
+  m.node("Adagrad", {"x"}, {"y"}, "step").set_domain("ai.onnx.preview.training");
+  m.output("y");
+  mlir::MLIRContext context;
+  EXPECT_THROW(onnx_io::importOnnx(m.model, context), onnx_io::UnsupportedError);
+  expectError([&] { onnx_io::importOnnx(m.model, context); },
+              {"node 0", "Adagrad", "domain 'ai.onnx.preview.training'"});
 }
 
 TEST(OnnxImport, UnknownAttributeIsRejectedNotIgnored) {
@@ -215,4 +242,45 @@ TEST(OnnxImport, ReshapeTakesItsShapeFromAConstant) {
   auto func = imported.module->lookupSymbol<mlir::FuncOp>("main");
   EXPECT_EQ(func.getType().getResult(0).cast<mlir::RankedTensorType>().getShape(),
             llvm::ArrayRef<int64_t>({2, 6}));
+}
+
+// A corrupt TensorProto's dims must give an error before any allocation.
+TEST(OnnxImport, TensorDimsThatTheDataDoesNotFillAreErrors) {
+  onnx::TensorProto huge;
+  huge.set_data_type(onnx::TensorProto::FLOAT);
+  huge.add_dims(int64_t(1) << 40);
+  huge.add_dims(int64_t(1) << 40);
+  expectError([&] { onnx_io::tensorFromProto(huge, "t"); }, {"t", "too large"});
+
+  onnx::TensorProto short_;
+  short_.set_data_type(onnx::TensorProto::FLOAT);
+  short_.add_dims(1000);
+  short_.add_dims(1000);
+  for (float v : {1.0f, 2.0f, 3.0f}) short_.add_float_data(v);
+  expectError([&] { onnx_io::tensorFromProto(short_, "t"); }, {"t", "has 3 values", "[1000, 1000]"});
+  short_.set_raw_data(std::string(12, '\0'));
+  expectError([&] { onnx_io::tensorFromProto(short_, "t"); }, {"t", "raw_data has 12 bytes"});
+}
+
+// A stack of matrices times a matrix broadcast over the stack, and a vector
+// times the stack: numpy.matmul shapes [2, 2, 3] x [3, 1] -> [2, 2, 1] and
+// [2] x [2, 2, 3] -> [2, 3].
+TEST(OnnxImport, MatMulOfStacksAndVectorsFollowsNumpy) {
+  ModelMaker m;
+  m.input("a", {2, 2, 3});
+  m.initializer("b", {3, 1}, {1, 10, 100});
+  m.initializer("v", {2}, {1, -1});
+  m.node("MatMul", {"a", "b"}, {"ab"});
+  m.node("MatMul", {"v", "a"}, {"va"});
+  m.output("ab");
+  m.output("va");
+  mlir::MLIRContext context;
+  onnx_io::OnnxImport imported = onnx_io::importOnnx(m.model, context);
+  Tensor a = Tensor::fromVector<float>({2, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  std::vector<Tensor> out = reference::Interpreter(*imported.module)
+                                .run("main", {a, imported.params[0].second, imported.params[1].second});
+  EXPECT_EQ(out[0].shape(), (Shape{2, 2, 1}));
+  EXPECT_EQ(values(out[0]), (std::vector<float>{321, 654, 987, 1320}));
+  EXPECT_EQ(out[1].shape(), (Shape{2, 3}));
+  EXPECT_EQ(values(out[1]), (std::vector<float>{-3, -3, -3, -3, -3, -3}));
 }
