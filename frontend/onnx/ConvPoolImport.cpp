@@ -6,6 +6,8 @@
 #include "frontend/onnx/ImportContext.h"
 #include "ir/Dialect.h"
 
+#include <algorithm>
+
 namespace nabla::onnx_io {
 
 namespace {
@@ -90,6 +92,14 @@ Window readWindow(ImportContext &ctx, mlir::Value input, std::vector<int64_t> ke
   w.strides = readInts(ctx, "strides", spatial, std::vector<int64_t>(spatial, 1));
   w.dilations = readInts(ctx, "dilations", spatial, std::vector<int64_t>(spatial, 1));
   w.pads = readInts(ctx, "pads", 2 * spatial, std::vector<int64_t>(2 * spatial, 0));
+  // Checked here, not left to the op's verifier: auto_pad and ceil_mode
+  // divide by the strides first.
+  auto allAtLeast = [](const std::vector<int64_t> &v, int64_t low) {
+    return std::all_of(v.begin(), v.end(), [&](int64_t x) { return x >= low; });
+  };
+  if (!allAtLeast(w.kernel, 1) || !allAtLeast(w.strides, 1) || !allAtLeast(w.dilations, 1) ||
+      !allAtLeast(w.pads, 0))
+    ctx.malformed("kernel_shape, strides and dilations must be positive and pads non-negative");
   if (spatial == 1) {
     w = liftTo2D(w);
     shape.insert(shape.begin() + 2, 1);

@@ -21,7 +21,7 @@ void ImportContext::unsupported(const std::string &what) const {
 }
 
 void ImportContext::malformed(const std::string &what) const {
-  throw Error(describeNode() + ": " + what);
+  throw MalformedNodeError(describeNode() + ": " + what);
 }
 
 mlir::Value ImportContext::lookup(const std::string &name) {

@@ -19,6 +19,13 @@ namespace nabla::onnx_io {
 
 class ImportContext;
 
+/// A malformed node, reported by ImportContext::malformed with the node
+/// already named (so the driver passes it on as it is).
+class MalformedNodeError : public Error {
+public:
+  using Error::Error;
+};
+
 /// One converter per ONNX op type: reads the node's inputs and attributes
 /// through `ctx` and returns its outputs in order (null for outputs that the
 /// node does not produce).

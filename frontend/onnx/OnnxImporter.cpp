@@ -160,6 +160,8 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
       outputs = converter->second(ctx);
     } catch (const UnsupportedError &) {
       throw;
+    } catch (const MalformedNodeError &) {
+      throw;
     } catch (const Error &e) {
       // nabla computes in f32: an op that rejects its operands because one
       // is an integer tensor meets an unsupported element type, not a bug.

@@ -164,6 +164,22 @@ TEST(OnnxImport, GarbageAndTruncatedFilesGiveErrors) {
               {"missing.onnx", "cannot open"});
 }
 
+// Found by mutating the conformance models: a zero stride with ceil_mode
+// divided by zero before the op's verifier could object.
+TEST(OnnxImport, ZeroStrideIsAnErrorThatNamesTheNodeOnce) {
+  ModelMaker m;
+  m.input("x", {1, 1, 4, 4});
+  auto &pool = m.node("MaxPool", {"x"}, {"y"}, "pool");
+  setInts(pool, "kernel_shape", {3, 3});
+  setInts(pool, "strides", {0, 1});
+  setInt(pool, "ceil_mode", 1);
+  m.output("y");
+  mlir::MLIRContext context;
+  std::string message = expectError([&] { onnx_io::importOnnx(m.model, context); },
+                                    {"node 0 'pool' (MaxPool): ", "strides"});
+  EXPECT_EQ(message.find("(MaxPool)"), message.rfind("(MaxPool)")) << message;
+}
+
 TEST(OnnxImport, UndefinedInputIsAnError) {
   ModelMaker m;
   m.input("x", {2});
