@@ -88,7 +88,8 @@ Window readWindow(ImportContext &ctx, mlir::Value input, std::vector<int64_t> ke
   Window w;
   w.kernel = readInts(ctx, "kernel_shape", spatial, kernel);
   if (w.kernel.empty()) ctx.malformed("kernel_shape is required");
-  if (!kernel.empty() && w.kernel != kernel) ctx.malformed("kernel_shape does not match the filter");
+  if (!kernel.empty() && w.kernel != kernel)
+    ctx.malformed("kernel_shape does not match the filter");
   w.strides = readInts(ctx, "strides", spatial, std::vector<int64_t>(spatial, 1));
   w.dilations = readInts(ctx, "dilations", spatial, std::vector<int64_t>(spatial, 1));
   w.pads = readInts(ctx, "pads", 2 * spatial, std::vector<int64_t>(2 * spatial, 0));

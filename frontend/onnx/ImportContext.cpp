@@ -89,7 +89,8 @@ std::string ImportContext::stringAttr(const std::string &name, const std::string
 std::optional<std::vector<int64_t>> ImportContext::intsAttr(const std::string &name) const {
   const auto *a = attribute(name);
   if (!a) return std::nullopt;
-  if (a->type() != onnx::AttributeProto::INTS) malformed("attribute " + name + " is not a list of ints");
+  if (a->type() != onnx::AttributeProto::INTS)
+    malformed("attribute " + name + " is not a list of ints");
   return std::vector<int64_t>(a->ints().begin(), a->ints().end());
 }
 

@@ -84,7 +84,8 @@ std::vector<mlir::Value> convertSoftmaxCrossEntropy(ImportContext &ctx) {
   mlir::Value weight = classWeights(ctx, numClasses(ctx, scores));
   bool wantsLogProb = ctx.node().output_size() > 1 && !ctx.node().output(1).empty();
   auto logSoftmax = [&] {
-    return ctx.build<LogSoftmaxOp>({scores}, {ctx.attr("axis", ctx.builder().getI64IntegerAttr(1))});
+    return ctx.build<LogSoftmaxOp>({scores},
+                                   {ctx.attr("axis", ctx.builder().getI64IntegerAttr(1))});
   };
   if (shapeOf(scores).size() == 2 && reduction == "mean" && !weight) {
     mlir::Value loss = ctx.build<SoftmaxCrossEntropyOp>({scores, labels});

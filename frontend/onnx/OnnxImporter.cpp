@@ -41,9 +41,11 @@ mlir::Type elementType(mlir::OpBuilder &b, int32_t onnxType, const std::string &
 mlir::RankedTensorType inputType(mlir::OpBuilder &b, const onnx::ValueInfoProto &info) {
   std::string what = "graph input '" + info.name() + "'";
   if (!info.type().has_tensor_type())
-    throw UnsupportedError(what + ": only tensor inputs are supported (not sequences, maps, optionals)");
+    throw UnsupportedError(what +
+                           ": only tensor inputs are supported (not sequences, maps, optionals)");
   const auto &tensorType = info.type().tensor_type();
-  if (!tensorType.has_shape()) throw UnsupportedError(what + ": inputs of unknown rank unsupported");
+  if (!tensorType.has_shape())
+    throw UnsupportedError(what + ": inputs of unknown rank unsupported");
   llvm::SmallVector<int64_t> shape;
   for (const auto &dim : tensorType.shape().dim()) {
     if (dim.has_dim_value()) {
@@ -154,7 +156,8 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
       ctx.unsupported("operator domain '" + node.domain() + "' unsupported");
     if (opset == 0) ctx.malformed("the model imports no version of the default ONNX operator set");
     auto converter = converters().find(node.op_type());
-    if (converter == converters().end()) ctx.unsupported("op type " + node.op_type() + " unsupported");
+    if (converter == converters().end())
+      ctx.unsupported("op type " + node.op_type() + " unsupported");
     std::vector<mlir::Value> outputs;
     try {
       outputs = converter->second(ctx);

@@ -26,7 +26,8 @@ std::vector<mlir::Value> convertReshape(ImportContext &ctx) {
   bool hasInferred = std::count(target.begin(), target.end(), -1) > 0;
   for (size_t i = 0; i < target.size(); ++i) {
     if (target[i] != 0) continue;
-    if (allowZero) ctx.unsupported("attribute allowzero=1 with a 0 in the shape (an empty tensor) unsupported");
+    if (allowZero)
+      ctx.unsupported("attribute allowzero=1 with a 0 in the shape (an empty tensor) unsupported");
     // 0 copies the input's dimension; a dynamic one can only become the -1.
     if (i >= inputShape.size()) ctx.malformed("shape entry 0 at a position the input lacks");
     if (inputShape[i] >= 0) {

@@ -88,7 +88,8 @@ NodeTestResult runNodeTest(const fs::path &dir, const Backend &backend,
   std::vector<Tensor> outputs = backend(*imported.module, args);
 
   for (int i = 0; i < int(outputs.size()); ++i) {
-    Tensor expected = onnx_io::loadTensor((data / ("output_" + std::to_string(i) + ".pb")).string());
+    Tensor expected =
+        onnx_io::loadTensor((data / ("output_" + std::to_string(i) + ".pb")).string());
     std::string mismatch = compareOutput(outputs[i], expected);
     if (!mismatch.empty())
       return {Outcome::Fail, "output " + std::to_string(i) + ": " + mismatch};

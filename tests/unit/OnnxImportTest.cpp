@@ -24,7 +24,8 @@ struct ModelMaker {
     model.add_opset_import()->set_version(opset);
     graph.set_name("test");
   }
-  void input(const std::string &name, std::vector<int64_t> dims, int elemType = onnx::TensorProto::FLOAT) {
+  void input(const std::string &name, std::vector<int64_t> dims,
+             int elemType = onnx::TensorProto::FLOAT) {
     auto *tensor = graph.add_input()->mutable_type()->mutable_tensor_type();
     graph.mutable_input(graph.input_size() - 1)->set_name(name);
     tensor->set_elem_type(elemType);
@@ -78,7 +79,9 @@ std::string attrString(mlir::FuncOp func, unsigned arg, llvm::StringRef name) {
   return func.getArgAttrOfType<mlir::StringAttr>(arg, name).getValue().str();
 }
 
-std::vector<float> values(const Tensor &t) { return {t.span<float>().begin(), t.span<float>().end()}; }
+std::vector<float> values(const Tensor &t) {
+  return {t.span<float>().begin(), t.span<float>().end()};
+}
 
 } // namespace
 
@@ -217,8 +220,9 @@ TEST(OnnxImport, GemmReluModelImportsAndRunsToHandComputedValues) {
   // Row 0: 2*[1-4, 2-5, 3-6] + b = [-7, -6, -5] -> relu 0.
   // Row 1: 2*[0.5+8, 1+10, 1.5+12] + b = [16, 22, 28].
   Tensor x = Tensor::fromVector<float>({2, 2}, {1, -1, 0.5f, 2});
-  std::vector<Tensor> out = reference::Interpreter(*imported.module)
-                                .run("main", {x, imported.params[0].second, imported.params[1].second});
+  std::vector<Tensor> out =
+      reference::Interpreter(*imported.module)
+          .run("main", {x, imported.params[0].second, imported.params[1].second});
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].shape(), (Shape{2, 3}));
   EXPECT_EQ(values(out[0]), (std::vector<float>{0, 0, 0, 16, 22, 28}));
@@ -273,7 +277,8 @@ TEST(OnnxImport, TensorDimsThatTheDataDoesNotFillAreErrors) {
   short_.add_dims(1000);
   short_.add_dims(1000);
   for (float v : {1.0f, 2.0f, 3.0f}) short_.add_float_data(v);
-  expectError([&] { onnx_io::tensorFromProto(short_, "t"); }, {"t", "has 3 values", "[1000, 1000]"});
+  expectError([&] { onnx_io::tensorFromProto(short_, "t"); },
+              {"t", "has 3 values", "[1000, 1000]"});
   short_.set_raw_data(std::string(12, '\0'));
   expectError([&] { onnx_io::tensorFromProto(short_, "t"); }, {"t", "raw_data has 12 bytes"});
 }
@@ -293,8 +298,9 @@ TEST(OnnxImport, MatMulOfStacksAndVectorsFollowsNumpy) {
   mlir::MLIRContext context;
   onnx_io::OnnxImport imported = onnx_io::importOnnx(m.model, context);
   Tensor a = Tensor::fromVector<float>({2, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
-  std::vector<Tensor> out = reference::Interpreter(*imported.module)
-                                .run("main", {a, imported.params[0].second, imported.params[1].second});
+  std::vector<Tensor> out =
+      reference::Interpreter(*imported.module)
+          .run("main", {a, imported.params[0].second, imported.params[1].second});
   EXPECT_EQ(out[0].shape(), (Shape{2, 2, 1}));
   EXPECT_EQ(values(out[0]), (std::vector<float>{321, 654, 987, 1320}));
   EXPECT_EQ(out[1].shape(), (Shape{2, 3}));
