@@ -1,5 +1,6 @@
 #include "frontend/Compile.h"
 
+#include "backends/halide/HalideFunction.h"
 #include "backends/reference/ReferenceFunction.h"
 #include "runtime/Error.h"
 
@@ -13,9 +14,9 @@ std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, c
                                                         Backend backend) {
   switch (backend) {
   case Backend::Reference: return std::make_shared<reference::ReferenceFunction>(module, name);
-  case Backend::Halide: break;
+  case Backend::Halide: return std::make_shared<halide::HalideFunction>(module, name);
   }
-  throw Error("the Halide backend is not built into this binary yet");
+  throw Error("unknown backend");
 }
 
 CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {

@@ -22,24 +22,9 @@ LoweredTensor zeroPadded(const LoweredTensor &x, const WindowAttrs &w) {
 }
 
 LoweredTensor lowerConv(Conv2DOp op, const std::vector<LoweredTensor> &in) {
-  const LoweredTensor &filter = in[1];
   WindowAttrs w = windowAttrs(filterKernel(op.getFilter()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  LoweredTensor x = zeroPadded(in[0], w);
-  int32_t groups = int32_t(op.getGroups());
-  Expr outChannels = filter.shape[0], groupIn = filter.shape[1];
-  Expr groupOut = outChannels / groups;
-  auto v = makeVars(4); // n, o, oh, ow
-  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), 0, groupIn, "r"); // kw, kh, c
-  Expr channel = (v[1] / groupOut) * groupIn + r.z;
-  Expr tap = x.at({v[0], channel, windowInput(w, 0, v[2], r.y), windowInput(w, 1, v[3], r.x)}) *
-             filter.at({v[1], r.z, r.y, r.x});
-  Halide::Func f = makeFunc("conv2d");
-  defineAt(f, v) = in.size() > 2 ? in[2].at({v[1]}) : Expr(0.0f);
-  defineAt(f, v) += tap;
-  std::vector<Expr> shape = {in[0].shape[0], outChannels, w.outputSize(0, in[0].shape[2]),
-                             w.outputSize(1, in[0].shape[3])};
-  return {f, shape, ScheduleKind::Reduction};
+  return convolve(in, w, int32_t(op.getGroups()));
 }
 
 LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
@@ -64,23 +49,45 @@ LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
   return {f, shape, ScheduleKind::Reduction};
 }
 
+/// dW[o, c, kh, kw] sums N*OH*OW products, while the output has only
+/// O*C*KH*KW elements (750 for SimpleConvNet, too few to vectorize over). The
+/// sum is split by algorithm: `partial` keeps kLanes running sums per output,
+/// one per residue of ow modulo kLanes, so its vector lanes run along
+/// contiguous ow; a short second reduction adds the lanes.
 LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
                                       const std::vector<LoweredTensor> &in) {
+  constexpr int32_t kLanes = 8;
   const LoweredTensor &dy = in[1];
   WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
   LoweredTensor x = zeroPadded(in[0], w);
   int32_t groups = int32_t(op.getGroups());
   Expr groupIn = in[0].shape[1] / groups, groupOut = dy.shape[1] / groups;
-  auto v = makeVars(4); // o, c, kh, kw
-  Halide::RDom r(0, dy.shape[3], 0, dy.shape[2], 0, dy.shape[0], "r"); // ow, oh, n
+  Expr outW = dy.shape[3];
+  auto v = makeVars(5); // o, c, kh, kw, lane
+  Halide::RDom r(0, (outW + kLanes - 1) / kLanes, 0, dy.shape[2], 0, dy.shape[0], "r"); // owo, oh, n
+  Expr ow = r.x * kLanes + v[4];
+  Expr owIn = Halide::min(ow, outW - 1); // the select below drops the clamped lanes
   Expr channel = (v[0] / groupOut) * groupIn + v[1];
+  Expr product = dy.at({r.z, v[0], r.y, owIn}) *
+                 x.at({r.z, channel, windowInput(w, 0, r.y, v[2]), windowInput(w, 1, owIn, v[3])});
+  Halide::Func partial = makeFunc("conv2d_backward_filter_lanes");
+  defineAt(partial, v) = 0.0f;
+  defineAt(partial, v) += Halide::select(ow < outW, product, 0.0f);
+  std::vector<Expr> filter = {dy.shape[1], groupIn, int32_t(w.kernel[0]), int32_t(w.kernel[1])};
+  std::vector<Expr> partialShape = filter;
+  partialShape.push_back(kLanes);
+  // Each (n, oh, ow) step loads dy once and reuses it for all KH*KW taps,
+  // whose accumulators stay in registers (when there are few enough).
+  int registerTile = w.kernel[0] * w.kernel[1] <= 25 ? 2 : 0;
+  LoweredTensor lanes{partial, partialShape, ScheduleKind::Reduction, {}, registerTile};
+
+  auto u = makeVars(4);
+  Halide::RDom lane(0, kLanes, "lane");
   Halide::Func f = makeFunc("conv2d_backward_filter");
-  defineAt(f, v) = 0.0f;
-  defineAt(f, v) += dy.at({r.z, v[0], r.y, r.x}) *
-                    x.at({r.z, channel, windowInput(w, 0, r.y, v[2]), windowInput(w, 1, r.x, v[3])});
-  std::vector<Expr> shape = {dy.shape[1], groupIn, int32_t(w.kernel[0]), int32_t(w.kernel[1])};
-  return {f, shape, ScheduleKind::Reduction};
+  defineAt(f, u) = 0.0f;
+  defineAt(f, u) += lanes.at({u[0], u[1], u[2], u[3], lane});
+  return {f, filter, ScheduleKind::Reduction, {lanes}};
 }
 
 LoweredTensor lowerIm2Col(Im2ColOp op, const std::vector<LoweredTensor> &in) {
@@ -120,6 +127,24 @@ LoweredTensor lowerCol2Im(Col2ImOp op, const std::vector<LoweredTensor> &in) {
 }
 
 } // namespace
+
+LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups) {
+  const LoweredTensor &filter = in[1];
+  LoweredTensor x = zeroPadded(in[0], w);
+  Expr outChannels = filter.shape[0], groupIn = filter.shape[1];
+  Expr groupOut = outChannels / groups;
+  auto v = makeVars(4); // n, o, oh, ow
+  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), 0, groupIn, "r"); // kw, kh, c
+  Expr channel = (v[1] / groupOut) * groupIn + r.z;
+  Expr tap = x.at({v[0], channel, windowInput(w, 0, v[2], r.y), windowInput(w, 1, v[3], r.x)}) *
+             filter.at({v[1], r.z, r.y, r.x});
+  Halide::Func f = makeFunc("conv2d");
+  defineAt(f, v) = in.size() > 2 ? in[2].at({v[1]}) : Expr(0.0f);
+  defineAt(f, v) += tap;
+  std::vector<Expr> shape = {in[0].shape[0], outChannels, w.outputSize(0, in[0].shape[2]),
+                             w.outputSize(1, in[0].shape[3])};
+  return {f, shape, ScheduleKind::Convolution};
+}
 
 void registerConvLowerings(LoweringTable &table) {
   table.add1<Conv2DOp>(lowerConv);

@@ -1,5 +1,6 @@
 #include "backends/halide/CpuSchedule.h"
 
+#include <map>
 #include <set>
 
 namespace nabla::halide {
@@ -10,6 +11,13 @@ using Halide::Var;
 using Halide::VarOrRVar;
 
 namespace {
+
+/// The static extent of NCHW dim `d` of `t`, or 0.
+int64_t staticExtent(const LoweredTensor &t, int d) {
+  Halide::Expr simplified = Halide::Internal::simplify(t.shape.at(size_t(d)));
+  const int64_t *extent = Halide::Internal::as_const_int(simplified);
+  return extent ? *extent : 0;
+}
 
 /// Pure definition: root, vectorize dim 0, parallel over the outermost dim.
 void schedulePure(Halide::Func f, int vector) {
@@ -24,8 +32,15 @@ void schedulePure(Halide::Func f, int vector) {
 /// dim 0 with the reduction loops outside them, so each lane accumulates its
 /// own output element; parallel over the outermost pure dim (no races: every
 /// update writes only its own pure coordinates).
-void scheduleUpdates(Halide::Func f, int vector) {
+///
+/// `registerTile` more pure dims (after dim 0, static extents) go inside the
+/// reduction loops too, unrolled: their accumulators then stay in registers
+/// and each value the reduction reads is reused across them.
+void scheduleUpdates(Halide::Func f, int vector, bool parallel = true, int registerTile = 0,
+                     const LoweredTensor *t = nullptr) {
   std::vector<Var> args = f.args();
+  for (int d = 1; d <= registerTile; ++d)
+    f.bound(args[size_t(d)], 0, int32_t(staticExtent(*t, t->rank() - 1 - d)));
   for (int u = 0; u < f.num_update_definitions(); ++u) {
     Halide::Stage s = f.update(u);
     std::vector<VarOrRVar> order;
@@ -33,34 +48,147 @@ void scheduleUpdates(Halide::Func f, int vector) {
       Var xo(args[0].name() + "_o"), xi(args[0].name() + "_i");
       s.split(args[0], xo, xi, vector, TailStrategy::GuardWithIf);
       order.push_back(xi);
+      for (int d = 1; d <= registerTile; ++d) order.push_back(args[size_t(d)]);
       for (const auto &rv : s.get_schedule().rvars()) order.push_back(RVar(rv.var));
       order.push_back(xo);
-      for (size_t i = 1; i < args.size(); ++i) order.push_back(args[i]);
+      for (size_t i = size_t(registerTile) + 1; i < args.size(); ++i) order.push_back(args[i]);
       s.reorder(order);
       s.vectorize(xi);
-      if (args.size() >= 2) s.parallel(args.back());
+      for (int d = 1; d <= registerTile; ++d) s.unroll(args[size_t(d)]);
+      if (parallel && args.size() >= 2) s.parallel(args.back());
     }
   }
 }
 
 /// C(j, i) = sum_k A(i, k) B(k, j): tiles of `vector` x 4 outputs stay in
 /// registers across the whole k loop; rows of tiles run in parallel.
-void scheduleMatmul(Halide::Func f, int vector) {
-  schedulePure(f, vector);
+constexpr int kMatmulTaskRows = 32;
+
+/// C(j, i) = sum_k A(i, k) B(k, j) in register tiles of `vector` x 4 outputs
+/// that stay in registers across a block of 256 k; each task of 32 rows
+/// sweeps a k block across all its tiles, so the block of B (256 x N) is
+/// loaded into L2 once per task rather than once per row of tiles.
+void scheduleMatmulUpdate(Halide::Func f, int vector, bool parallel) {
   std::vector<Var> args = f.args(); // (j, i)
-  Var jo("jo"), ji("ji"), io("io"), ii("ii");
+  Var jo("jo"), ji("ji"), io("io"), ii("ii"), task("task"), rows("rows");
   Halide::Stage s = f.update(0);
-  RVar k(s.get_schedule().rvars().at(0).var);
-  s.tile(args[0], args[1], jo, io, ji, ii, vector, 4, TailStrategy::GuardWithIf)
-      .reorder(ji, ii, k, jo, io)
+  RVar k(s.get_schedule().rvars().at(0).var), ko("ko"), ki("ki");
+  s.split(k, ko, ki, 256, TailStrategy::GuardWithIf)
+      .split(args[1], task, rows, kMatmulTaskRows, TailStrategy::GuardWithIf)
+      .tile(args[0], rows, jo, io, ji, ii, vector, 4, TailStrategy::GuardWithIf)
+      .reorder(ji, ii, ki, jo, io, ko, task)
       .vectorize(ji)
-      .unroll(ii)
-      .parallel(io);
+      .unroll(ii);
+  if (parallel) s.parallel(task);
 }
 
-void schedule(const LoweredTensor &t, int vector, std::set<std::string> &done) {
+void scheduleMatmul(Halide::Func f, int vector) {
+  schedulePure(f, vector);
+  scheduleMatmulUpdate(f, vector, true);
+}
+
+/// conv(ow, oh, o, n) += x * w: each task computes an output row for a
+/// block of output channels, with rows of `vector` lanes along ow. The block
+/// of (ow vectors) x (channels) accumulators stays in registers across all
+/// KH*KW*C taps; each tap loads a row of the input once for every channel of
+/// the block. Needs static OW and O (the loops are unrolled); otherwise falls
+/// back to the generic reduction schedule. `parallel`: over (channel block, n).
+void scheduleConvolution(const LoweredTensor &t, int vector, bool parallel) {
+  Halide::Func f = t.func;
+  int64_t outW = staticExtent(t, 3), outC = staticExtent(t, 1);
+  std::vector<Var> args = f.args(); // (ow, oh, o, n)
+  if (outW == 0 || outC == 0) {
+    f.vectorize(args[0], vector, TailStrategy::GuardWithIf);
+    scheduleUpdates(f, vector, parallel);
+    return;
+  }
+  int64_t rowVectors = (outW + vector - 1) / vector;
+  int64_t block = 1; // channels per register tile: <= 24 accumulators
+  for (int64_t b = 8; b >= 1; --b)
+    if (outC % b == 0 && b * rowVectors <= 24) {
+      block = b;
+      break;
+    }
+  // Constant loop extents let the tile loops unroll. (Computed inside an
+  // epilogue, the consumer's bounded loops already make them constant.)
+  if (parallel) f.bound(args[0], 0, int32_t(outW)).bound(args[2], 0, int32_t(outC));
+  f.vectorize(args[0], vector, TailStrategy::GuardWithIf);
+  Halide::Stage s = f.update(0);
+  Var wo("wo"), wi("wi"), co("co"), ci("ci"), task("task");
+  std::vector<VarOrRVar> order = {wi, wo, ci};
+  for (const auto &rv : s.get_schedule().rvars()) order.push_back(RVar(rv.var));
+  order.insert(order.end(), {args[1], co, args[3]});
+  s.split(args[0], wo, wi, vector, TailStrategy::GuardWithIf)
+      .split(args[2], co, ci, int32_t(block), TailStrategy::RoundUp) // block divides outC
+      .reorder(order)
+      .vectorize(wi)
+      .unroll(wo)
+      .unroll(ci);
+  if (parallel) s.fuse(co, args[3], task).parallel(task);
+}
+
+/// An activation over one accumulation (fused_conv2d, fused_matmul): the
+/// accumulation is computed per parallel task inside the activation's loops,
+/// so only a cache-sized tile of the pre-activation tensor ever exists.
+void scheduleEpilogue(const LoweredTensor &t, int vector) {
+  Halide::Func f = t.func, acc = t.stages.at(0).func;
+  f.compute_root();
+  std::vector<Var> args = f.args();
+  f.vectorize(args[0], vector, TailStrategy::GuardWithIf);
+  Var task("task");
+  if (t.stages[0].kind == ScheduleKind::Convolution) {
+    // One register tile's worth of rows and channels per call of the
+    // accumulation: (w, h, c, n) as in scheduleConvolution, bounded the same.
+    const LoweredTensor &conv = t.stages[0];
+    int64_t outW = staticExtent(conv, 3), outC = staticExtent(conv, 1);
+    if (outW && outC) {
+      f.bound(args[0], 0, int32_t(outW)).bound(args[2], 0, int32_t(outC));
+      int64_t rowVectors = (outW + vector - 1) / vector, block = 1;
+      for (int64_t b = 8; b >= 1; --b)
+        if (outC % b == 0 && b * rowVectors <= 24) {
+          block = b;
+          break;
+        }
+      Var co("co"), ci("ci");
+      f.split(args[2], co, ci, int32_t(block), TailStrategy::RoundUp) // block divides outC
+          .reorder(args[0], ci, args[1], co, args.back())
+          .fuse(co, args.back(), task)
+          .parallel(task);
+      acc.compute_at(f, args[1]);
+      scheduleConvolution(conv, vector, false);
+      return;
+    }
+  }
+  if (t.stages[0].kind == ScheduleKind::Matmul) {
+    // (j, i): one task of the matmul's schedule per call of the accumulation.
+    Var rows("rows");
+    f.split(args[1], task, rows, kMatmulTaskRows, TailStrategy::GuardWithIf);
+  } else if (args.size() >= 3) {
+    // (w, h, c, n): one output plane per task.
+    f.fuse(args[args.size() - 2], args.back(), task);
+  } else {
+    task = args.back();
+  }
+  f.parallel(task);
+  acc.compute_at(f, task);
+  acc.vectorize(acc.args()[0], vector, TailStrategy::GuardWithIf);
+  if (t.stages[0].kind == ScheduleKind::Matmul) scheduleMatmulUpdate(acc, vector, false);
+  else scheduleUpdates(acc, vector, false);
+}
+
+void schedule(const LoweredTensor &t, const Halide::Target &target, std::set<std::string> &done);
+
+void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target &target,
+                       std::set<std::string> &done) {
   if (!done.insert(t.func.name()).second) return;
-  for (const LoweredTensor &stage : t.stages) schedule(stage, vector, done);
+  if (t.kind == ScheduleKind::Epilogue) {
+    // Its stage is scheduled here, inside it; the stage's own inputs at root.
+    done.insert(t.stages.at(0).func.name());
+    for (const LoweredTensor &input : t.stages[0].stages) schedule(input, target, done);
+    scheduleEpilogue(t, vector);
+    return;
+  }
+  for (const LoweredTensor &stage : t.stages) schedule(stage, target, done);
   switch (t.kind) {
   case ScheduleKind::Input:
     return;
@@ -69,22 +197,103 @@ void schedule(const LoweredTensor &t, int vector, std::set<std::string> &done) {
     return;
   case ScheduleKind::Reduction:
     schedulePure(t.func, vector);
-    scheduleUpdates(t.func, vector);
+    scheduleUpdates(t.func, vector, true, t.registerTile, &t);
     return;
   case ScheduleKind::Matmul:
     scheduleMatmul(t.func, vector);
     return;
+  case ScheduleKind::Convolution:
+    Halide::Func(t.func).compute_root();
+    scheduleConvolution(t, vector, true);
+    return;
+  case ScheduleKind::Epilogue:
+    return; // handled above
   }
+}
+
+/// The natural vector width, or a narrower power of two (at least 4) that
+/// divides the innermost extent when it is static and the natural width does
+/// not: a 24-wide conv row then runs as three full 8-lane vectors instead of
+/// one 16-lane vector and a scalar tail. Matmuls keep the natural width: their
+/// tiles cover the tail once per row of tiles.
+int vectorWidth(const LoweredTensor &t, int natural) {
+  bool matmul = t.kind == ScheduleKind::Matmul ||
+                (t.kind == ScheduleKind::Epilogue && t.stages.at(0).kind == ScheduleKind::Matmul);
+  if (matmul || t.shape.empty()) return natural;
+  int64_t extent = staticExtent(t, t.rank() - 1);
+  if (extent == 0) return natural;
+  for (int width = natural; width >= 4; width /= 2)
+    if (extent % width == 0) return width;
+  return natural;
+}
+
+void schedule(const LoweredTensor &t, const Halide::Target &target, std::set<std::string> &done) {
+  int natural = std::max(target.natural_vector_size(t.type()), 1);
+  scheduleWithWidth(t, vectorWidth(t, natural), target, done);
+}
+
+/// The listed tensors that `f` reads, looking through the unlisted helper
+/// Funcs that lowerings inline (such as the zero-padding of a conv input).
+std::set<std::string> tensorsRead(const Halide::Internal::Function &f,
+                                  const std::map<std::string, const LoweredTensor *> &listed) {
+  std::set<std::string> read;
+  for (const auto &[name, callee] : Halide::Internal::find_direct_calls(f)) {
+    if (name == f.name()) continue;
+    if (listed.count(name)) {
+      read.insert(name);
+    } else {
+      std::set<std::string> through = tensorsRead(callee, listed);
+      read.insert(through.begin(), through.end());
+    }
+  }
+  return read;
+}
+
+/// Elementwise fusion: the Pointwise tensors that are read by exactly one
+/// other Func, itself Pointwise (or an Epilogue) over the same shape, so each
+/// element is read once. Left unscheduled, Halide inlines them into their
+/// consumer: a chain like the Adam update becomes one loop, with no
+/// intermediate tensor written or read back.
+std::set<std::string> inlinableTensors(const std::vector<LoweredTensor> &tensors,
+                                       const std::vector<Halide::Func> &outputs) {
+  std::map<std::string, const LoweredTensor *> byName;
+  for (const LoweredTensor &t : tensors) byName[t.func.name()] = &t;
+  std::map<std::string, std::vector<const LoweredTensor *>> consumers;
+  std::set<std::string> unknownConsumer; // read by a listed tensor's stage
+  for (const LoweredTensor &t : tensors) {
+    for (const std::string &name : tensorsRead(t.func.function(), byName))
+      if (name != t.func.name()) consumers[name].push_back(&t);
+    for (const LoweredTensor &stage : t.stages)
+      for (const std::string &name : tensorsRead(stage.func.function(), byName))
+        unknownConsumer.insert(name);
+  }
+  std::set<std::string> inlinable;
+  for (const LoweredTensor &t : tensors) {
+    const std::string &name = t.func.name();
+    auto it = consumers.find(name);
+    if (t.kind != ScheduleKind::Pointwise || it == consumers.end() || it->second.size() != 1 ||
+        unknownConsumer.count(name))
+      continue;
+    const LoweredTensor &consumer = *it->second[0];
+    bool elementwise = consumer.kind == ScheduleKind::Pointwise ||
+                       consumer.kind == ScheduleKind::Epilogue;
+    bool sameShape = consumer.rank() == t.rank();
+    for (int d = 0; sameShape && d < t.rank(); ++d)
+      sameShape = Halide::Internal::equal(consumer.shape[d], t.shape[d]);
+    bool output = false;
+    for (const Halide::Func &f : outputs) output |= f.name() == name;
+    if (elementwise && sameShape && !output) inlinable.insert(name);
+  }
+  return inlinable;
 }
 
 } // namespace
 
-void scheduleForCpu(const std::vector<LoweredTensor> &tensors, const Halide::Target &target) {
-  std::set<std::string> done;
-  for (const LoweredTensor &t : tensors) {
-    int vector = target.natural_vector_size(t.type());
-    schedule(t, std::max(vector, 1), done);
-  }
+void scheduleForCpu(const std::vector<LoweredTensor> &tensors,
+                    const std::vector<Halide::Func> &outputs, const Halide::Target &target) {
+  // Inlined tensors count as scheduled: schedule() skips them.
+  std::set<std::string> done = inlinableTensors(tensors, outputs);
+  for (const LoweredTensor &t : tensors) schedule(t, target, done);
 }
 
 } // namespace nabla::halide

@@ -1,5 +1,6 @@
 #include "backends/halide/Executable.h"
 
+#include "backends/halide/BufferPool.h"
 #include "backends/halide/FunctionLowering.h"
 #include "ir/Dialect.h"
 #include "ir/ShapeSpecialization.h"
@@ -22,7 +23,7 @@
 
 namespace nabla::halide {
 
-struct CompiledFunction {
+struct CompiledPipeline {
   std::string name;
   uint64_t hash = 0;
   // The function lives on in a private context, so Executables outlive the
@@ -38,6 +39,8 @@ struct CompiledFunction {
   double compileSeconds = 0;
   // Pipeline::realize is not documented as reentrant.
   std::mutex runMutex;
+  // Scratch buffers of the intermediates, reused from call to call.
+  BufferPool scratch;
 };
 
 namespace {
@@ -52,7 +55,7 @@ struct CacheKey {
 
 struct JitCache {
   std::mutex mutex;
-  std::map<CacheKey, std::pair<std::string, std::shared_ptr<CompiledFunction>>> entries;
+  std::map<CacheKey, std::pair<std::string, std::shared_ptr<CompiledPipeline>>> entries;
   JitCacheStats stats;
 };
 
@@ -100,7 +103,15 @@ std::string nameOf(mlir::DictionaryAttr attrs, const std::string &fallback) {
 struct RunContext : Halide::JITUserContext {
   std::mutex mutex;
   std::string error;
+  BufferPool *scratch = nullptr;
 };
+
+void *poolMalloc(Halide::JITUserContext *context, size_t bytes) {
+  return static_cast<RunContext *>(context)->scratch->allocate(bytes);
+}
+void poolFree(Halide::JITUserContext *context, void *block) {
+  static_cast<RunContext *>(context)->scratch->release(block);
+}
 
 void onHalideError(Halide::JITUserContext *context, const char *message) {
   auto *run = static_cast<RunContext *>(context);
@@ -108,10 +119,10 @@ void onHalideError(Halide::JITUserContext *context, const char *message) {
   if (run->error.empty()) run->error = message ? message : "unknown error";
 }
 
-std::shared_ptr<CompiledFunction> compile(const std::string &text, const std::string &name,
+std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::string &name,
                                           uint64_t hash, const Halide::Target &target) {
   auto start = std::chrono::steady_clock::now();
-  auto fn = std::make_shared<CompiledFunction>();
+  auto fn = std::make_shared<CompiledPipeline>();
   fn->name = name;
   fn->hash = hash;
   mlir::DialectRegistry registry;
@@ -135,6 +146,13 @@ std::shared_ptr<CompiledFunction> compile(const std::string &text, const std::st
   }
   try {
     fn->lowered = lowerFunction(fn->func, target);
+    // NABLA_HALIDE_STMT_DIR=DIR writes Halide's lowered loop nest of every
+    // compiled function to DIR/<name>.stmt (to read what a schedule did).
+    if (const char *dir = std::getenv("NABLA_HALIDE_STMT_DIR"); dir && *dir) {
+      std::vector<Halide::Argument> args(fn->lowered.inputs.begin(), fn->lowered.inputs.end());
+      fn->lowered.pipeline.compile_to_lowered_stmt(std::string(dir) + "/" + name + ".stmt", args,
+                                                   Halide::Text, target);
+    }
     fn->lowered.pipeline.compile_jit(target);
   } catch (const Halide::Error &e) {
     throw Error("@" + name + ": Halide compile error: " + e.what());
@@ -221,7 +239,7 @@ std::vector<Tensor> Executable::run(const std::vector<Tensor> &inputs) const {
 }
 
 void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const {
-  CompiledFunction &fn = *impl_;
+  CompiledPipeline &fn = *impl_;
   std::string where = "@" + fn.name;
   if (inputs.size() != fn.inputTypes.size())
     throw Error(where + " takes " + std::to_string(fn.inputTypes.size()) + " inputs, got " +
@@ -248,6 +266,9 @@ void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> 
   for (const Tensor &out : outputs) buffers.push_back(wrap(out));
   RunContext context;
   context.handlers.custom_error = onHalideError;
+  context.handlers.custom_malloc = poolMalloc;
+  context.handlers.custom_free = poolFree;
+  context.scratch = &fn.scratch;
   std::lock_guard<std::mutex> lock(fn.runMutex);
   try {
     Halide::Realization outputs(buffers);

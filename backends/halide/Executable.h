@@ -17,7 +17,7 @@
 
 namespace nabla::halide {
 
-struct CompiledFunction; // the lowered pipeline, its own MLIR copy, its shape cache
+struct CompiledPipeline; // the lowered pipeline, its own MLIR copy, its shape cache
 
 class Executable {
 public:
@@ -46,8 +46,8 @@ public:
   uint64_t irHash() const;
 
 private:
-  explicit Executable(std::shared_ptr<CompiledFunction> impl) : impl_(std::move(impl)) {}
-  std::shared_ptr<CompiledFunction> impl_;
+  explicit Executable(std::shared_ptr<CompiledPipeline> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<CompiledPipeline> impl_;
 };
 
 struct JitCacheStats {

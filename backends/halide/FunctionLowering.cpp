@@ -138,7 +138,7 @@ LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target) {
     outputs.push_back(r);
     lowered.outputs.push_back(r.func);
   }
-  scheduleForCpu(all, target);
+  scheduleForCpu(all, lowered.outputs, target);
   lowered.pipeline = Halide::Pipeline(lowered.outputs);
   return lowered;
 }

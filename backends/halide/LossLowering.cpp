@@ -14,9 +14,11 @@ namespace {
 /// pipeline with an error naming it (as the reference interpreter does).
 Expr classIndex(const LoweredTensor &labels, Expr n, Expr classes) {
   Expr raw = Halide::cast<int32_t>(labels.at({n}));
+  // require() returns its first argument and prints all of them.
   Expr checked = Halide::require(raw >= 0 && raw < classes, raw,
-                                 "softmax_cross_entropy: label out of range [0, classes): ",
-                                 raw);
+                                 "is a label outside softmax_cross_entropy's [0, classes) with "
+                                 "classes",
+                                 classes);
   // The clamp only tells bounds inference the reads stay inside the row.
   return Halide::clamp(checked, 0, classes - 1);
 }

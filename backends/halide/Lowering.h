@@ -29,6 +29,9 @@ enum class ScheduleKind {
   Pointwise, // one pure definition, computed at root
   Reduction, // pure init + updates `f(vars) op= g(vars, rdom)`, gather-style
   Matmul,    // pure init + one update over the contraction RDom: tiled schedule
+  Convolution, // NCHW conv2d accumulation: register tiles of (ow, output channel)
+  Epilogue,  // pointwise over its single stage, a Reduction or Matmul that is
+             // computed tile by tile inside this Func's loops (never stored whole)
 };
 
 struct LoweredTensor {
@@ -38,6 +41,9 @@ struct LoweredTensor {
   /// Intermediate Funcs of this op that the schedule must place too (e.g.
   /// softmax's row maximum and row sum); inlined helpers are not listed.
   std::vector<LoweredTensor> stages = {};
+  /// Reductions only: how many pure dims after the innermost (all with
+  /// static extents) the schedule keeps in registers inside the reduction.
+  int registerTile = 0;
 
   int rank() const { return int(shape.size()); }
   /// The element at NCHW indices `index`.
@@ -113,6 +119,7 @@ void registerLossLowerings(LoweringTable &table);
 void registerConvLowerings(LoweringTable &table);
 void registerPoolLowerings(LoweringTable &table);
 void registerNormalizationLowerings(LoweringTable &table);
+void registerFusedLowerings(LoweringTable &table);
 
 /// "'nabla.<op>' at <loc>" for messages.
 std::string describeOp(mlir::Operation *op);
@@ -147,5 +154,13 @@ WindowAttrs windowAttrs(const std::vector<int64_t> &kernel, mlir::Attribute stri
                         mlir::Attribute pads, mlir::Attribute dilations);
 /// The static [KH, KW] of an OIHW filter value.
 std::vector<int64_t> filterKernel(mlir::Value filter);
+
+/// Direct convolution of in = {input, filter[, bias]}, bias as the initial
+/// value of the accumulation (shared by conv2d and fused_conv2d).
+LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups);
+/// op(lhs) x op(rhs), starting from `bias` per column when given (shared by
+/// matmul and fused_matmul).
+LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool transposeLhs,
+                       bool transposeRhs, const LoweredTensor *bias);
 
 } // namespace nabla::halide

@@ -88,6 +88,7 @@ const LoweringTable &LoweringTable::instance() {
     registerConvLowerings(t);
     registerPoolLowerings(t);
     registerNormalizationLowerings(t);
+    registerFusedLowerings(t);
     return t;
   }();
   return table;

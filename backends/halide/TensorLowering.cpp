@@ -16,19 +16,7 @@ int64_t staticDim(mlir::Value value, int64_t i) {
 }
 
 LoweredTensor lowerMatmul(MatmulOp op, const std::vector<LoweredTensor> &in) {
-  const LoweredTensor &lhs = in[0], &rhs = in[1];
-  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
-  Expr m = tl ? lhs.shape[1] : lhs.shape[0];
-  Expr k = tl ? lhs.shape[0] : lhs.shape[1];
-  Expr n = tr ? rhs.shape[0] : rhs.shape[1];
-  auto v = makeVars(2); // (i, j)
-  Halide::RDom r(0, k, "k");
-  Expr a = tl ? lhs.at({r, v[0]}) : lhs.at({v[0], r});
-  Expr b = tr ? rhs.at({v[1], r}) : rhs.at({r, v[1]});
-  Halide::Func f = makeFunc("matmul");
-  defineAt(f, v) = 0.0f;
-  defineAt(f, v) += a * b;
-  return {f, {m, n}, ScheduleKind::Matmul};
+  return multiply(in[0], in[1], op.getTransposeLhs(), op.getTransposeRhs(), nullptr);
 }
 
 LoweredTensor lowerTranspose(TransposeOp op, const std::vector<LoweredTensor> &in) {
@@ -137,7 +125,49 @@ LoweredTensor lowerNumElements(NumElementsOp op, const std::vector<LoweredTensor
   return {f, {}, ScheduleKind::Pointwise};
 }
 
+/// 1.0 where the last index equals the label; a label outside [0, depth)
+/// stops the pipeline with an error naming it, as the reference does.
+LoweredTensor lowerOneHot(OneHotOp op, const std::vector<LoweredTensor> &in) {
+  int32_t depth = int32_t(op.getDepthAttr().getInt());
+  int rank = in[0].rank();
+  auto v = makeVars(rank + 1);
+  std::vector<Expr> index(v.begin(), v.begin() + rank);
+  Expr label = Halide::cast<int32_t>(in[0].at(index));
+  // require() returns its first argument and prints all of them.
+  Expr checked = Halide::require(label >= 0 && label < depth, label,
+                                 "is an index outside one_hot's [0, depth) with depth", depth);
+  Halide::Func f = makeFunc("one_hot");
+  defineAt(f, v) = Halide::select(checked == v[rank], 1.0f, 0.0f);
+  std::vector<Expr> shape = in[0].shape;
+  shape.push_back(depth);
+  return {f, shape, ScheduleKind::Pointwise};
+}
+
 } // namespace
+
+LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool transposeLhs,
+                       bool transposeRhs, const LoweredTensor *bias) {
+  Expr m = transposeLhs ? lhs.shape[1] : lhs.shape[0];
+  Expr k = transposeLhs ? lhs.shape[0] : lhs.shape[1];
+  Expr n = transposeRhs ? rhs.shape[0] : rhs.shape[1];
+  auto v = makeVars(2); // (i, j)
+  Halide::RDom r(0, k, "k");
+  Expr a = transposeLhs ? lhs.at({r, v[0]}) : lhs.at({v[0], r});
+  // The schedule's vector lanes run along j: a transposed rhs would be read
+  // with stride K, so it is transposed once into a contiguous copy.
+  std::vector<LoweredTensor> stages;
+  if (transposeRhs) {
+    auto t = makeVars(2); // (k, j)
+    Halide::Func copy = makeFunc("matmul_rhs_transposed");
+    defineAt(copy, t) = rhs.at({t[1], t[0]});
+    stages.push_back({copy, {k, n}, ScheduleKind::Pointwise});
+  }
+  Expr b = transposeRhs ? stages[0].at({r, v[1]}) : rhs.at({r, v[1]});
+  Halide::Func f = makeFunc("matmul");
+  defineAt(f, v) = bias ? bias->at({v[1]}) : Expr(0.0f);
+  defineAt(f, v) += a * b;
+  return {f, {m, n}, ScheduleKind::Matmul, stages};
+}
 
 void registerTensorLowerings(LoweringTable &table) {
   table.add1<MatmulOp>(lowerMatmul);
@@ -147,6 +177,7 @@ void registerTensorLowerings(LoweringTable &table) {
   table.add1<BroadcastLikeOp>(lowerBroadcastLike);
   table.add1<SumToLikeOp>(lowerSumToLike);
   table.add1<NumElementsOp>(lowerNumElements);
+  table.add1<OneHotOp>(lowerOneHot);
 }
 
 } // namespace nabla::halide

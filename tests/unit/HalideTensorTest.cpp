@@ -12,14 +12,6 @@ using namespace nabla::testing;
 namespace {
 constexpr Tolerance kExact{0, 0};
 constexpr Tolerance kAccumulated{1e-5, 1e-4};
-
-std::string funcSource(const std::vector<std::string> &argTypes, const std::string &resultType,
-                       const std::string &body) {
-  std::string s = "func @f(";
-  for (size_t i = 0; i < argTypes.size(); ++i)
-    s += (i ? ", %a" : "%a") + std::to_string(i) + ": " + argTypes[i];
-  return s + ") -> " + resultType + " {\n  " + body + "\n  return %y : " + resultType + "\n}\n";
-}
 } // namespace
 
 TEST(HalideTensor, MatmulAllTransposeFlagsAndOddSizes) {

@@ -77,4 +77,12 @@ std::string tensorType(const Shape &shape, const std::string &element) {
   return s + element + ">";
 }
 
+std::string funcSource(const std::vector<std::string> &argTypes, const std::string &resultType,
+                       const std::string &body) {
+  std::string s = "func @f(";
+  for (size_t i = 0; i < argTypes.size(); ++i)
+    s += (i ? ", %a" : "%a") + std::to_string(i) + ": " + argTypes[i];
+  return s + ") -> " + resultType + " {\n  " + body + "\n  return %y : " + resultType + "\n}\n";
+}
+
 } // namespace nabla::testing

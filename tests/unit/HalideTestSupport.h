@@ -44,6 +44,10 @@ void expectTensorNear(const Tensor &actual, const RefTensor &expected, Tolerance
 
 std::vector<RefTensor> toRef(const std::vector<Tensor> &tensors);
 
+/// `func @f(%a0: argTypes[0], ...) -> resultType { body; return %y }`.
+std::string funcSource(const std::vector<std::string> &argTypes, const std::string &resultType,
+                       const std::string &body);
+
 /// "tensor<?x3x8x8xf32>" from a shape with -1 for a dynamic dim.
 std::string tensorType(const Shape &shape, const std::string &element = "f32");
 

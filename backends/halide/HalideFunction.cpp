@@ -1,0 +1,21 @@
+#include "backends/halide/HalideFunction.h"
+
+#include "ir/Signature.h"
+#include "runtime/Error.h"
+
+namespace nabla::halide {
+
+namespace {
+mlir::FuncOp lookup(mlir::ModuleOp module, const std::string &name) {
+  auto func = module.lookupSymbol<mlir::FuncOp>(name);
+  if (!func) throw Error("no function @" + name + " in the module");
+  return func;
+}
+} // namespace
+
+HalideFunction::HalideFunction(mlir::ModuleOp module, const std::string &name)
+    : executable_(Executable::compileJit(module, name)),
+      inputs_(functionInputs(lookup(module, name))),
+      outputs_(functionOutputs(lookup(module, name))) {}
+
+} // namespace nabla::halide

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""The peer for nabla's SimpleConvNet: the same net and recipe in PyTorch.
+
+The textbook recipe: conv 30@5x5 (stride 1, pad 0) - relu - max pool 2x2 -
+affine 100 - relu - affine 10, weights N(0, 0.01^2), zero biases, Adam
+lr 0.001, batch 100, softmax cross-entropy, on Debian's Fashion-MNIST. Prints
+one line per epoch (time, test accuracy) and the median training-step time.
+
+Run it as the README says (glibc malloc, OMP_NUM_THREADS=2,
+OPENBLAS_NUM_THREADS=1): that is PyTorch at its best on these machines.
+"""
+import argparse
+import gzip
+import statistics
+import struct
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack(">I", data[:4])[0]
+    rank = magic & 0xFF
+    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def load(data_dir, split):
+    images = read_idx(f"{data_dir}/{split}-images-idx3-ubyte.gz").astype(np.float32) / 255.0
+    labels = read_idx(f"{data_dir}/{split}-labels-idx1-ubyte.gz").astype(np.int64)
+    return torch.from_numpy(images).unsqueeze(1), torch.from_numpy(labels)
+
+
+def simple_convnet():
+    net = nn.Sequential(nn.Conv2d(1, 30, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(30 * 12 * 12, 100), nn.ReLU(), nn.Linear(100, 10))
+    for m in net:
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.normal_(m.weight, std=0.01)
+            nn.init.zeros_(m.bias)
+    return net
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    x_train, t_train = load(args.data, "train")
+    x_test, t_test = load(args.data, "t10k")
+    net = simple_convnet()
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
+    loss_fn = nn.CrossEntropyLoss()
+    step_ms = []
+    for epoch in range(1, args.epochs + 1):
+        order = torch.randperm(len(x_train))
+        start = time.perf_counter()
+        for i in range(0, len(x_train), 100):
+            idx = order[i:i + 100]
+            step_start = time.perf_counter()
+            optimizer.zero_grad()
+            loss = loss_fn(net(x_train[idx]), t_train[idx])
+            loss.backward()
+            optimizer.step()
+            step_ms.append((time.perf_counter() - step_start) * 1e3)
+        seconds = time.perf_counter() - start
+        with torch.no_grad():
+            correct = sum((net(x_test[i:i + 1000]).argmax(1) == t_test[i:i + 1000]).sum().item()
+                          for i in range(0, len(x_test), 1000))
+        print(f"pytorch epoch {epoch}: {seconds:.2f} s, test acc {100 * correct / len(x_test):.2f}%",
+              flush=True)
+    print(f"pytorch train step batch 100: min {min(step_ms):.2f} ms, "
+          f"median {statistics.median(step_ms):.2f} ms, max {max(step_ms):.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
