@@ -49,8 +49,10 @@ std::string reasonKey(const std::string &message) {
       auto open = key.rfind('(', at);
       key = key.substr(open + 1, at - open - 1) + ": " + key.substr(at + 3);
     }
-  if (key.rfind("graph input '", 0) == 0)
-    if (auto at = key.find("' "); at != std::string::npos) key = "graph input" + key.substr(at + 1);
+  const std::string graphInput = "graph input '";
+  if (key.rfind(graphInput, 0) == 0)
+    if (auto close = key.find('\'', graphInput.size()); close != std::string::npos)
+      key = "graph input" + key.substr(close + 1);
   if (auto at = key.find("test_data_set_0/"); at != std::string::npos)
     key = key.substr(0, key.rfind(' ', at) + 1) + key.substr(key.find(": ", at) + 2);
   return key;
