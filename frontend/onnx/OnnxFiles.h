@@ -13,7 +13,7 @@
 namespace nabla::onnx_io {
 
 /// Converts a TensorProto (raw_data or typed fields; float, double, int32,
-/// int64) to a host tensor; `where` names it in errors.
+/// int64, and bool as 0/1 int64) to a host tensor; `where` names it in errors.
 Tensor tensorFromProto(const onnx::TensorProto &proto, const std::string &where);
 
 /// Reads a serialized TensorProto file (e.g. test_data_set_0/input_0.pb).

@@ -13,3 +13,9 @@ config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py.in"]
 config.environment["PATH"] = os.pathsep.join(
     [os.path.join(config.nabla_binary_dir, "bin"), config.llvm_tools_dir,
      config.environment.get("PATH", os.environ.get("PATH", ""))])
+
+# %onnx-encode < model.textproto > model.onnx: ONNX test models stay readable
+# text in the tree and become binary ModelProtos only when a test runs.
+config.substitutions.append(
+    ("%onnx-encode", "{} -I{} --encode=onnx.ModelProto onnx/onnx.proto".format(
+        config.protoc, config.onnx_proto_dir)))

@@ -1,7 +1,9 @@
-// nablac: the nabla compiler driver. Reads a model (a .mlir file or one of the
-// textbook nets built with the DSL) and emits it at a chosen stage.
+// nablac: the nabla compiler driver. Reads a model (a .mlir file, an .onnx
+// file or one of the textbook nets built with the DSL) and emits it at a
+// chosen stage.
 #include "frontend/ModelBuilder.h"
 #include "frontend/Nets.h"
+#include "frontend/onnx/OnnxImporter.h"
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
 #include "runtime/Error.h"
@@ -77,7 +79,7 @@ std::vector<std::string> normalizeArguments(int argc, char **argv) {
 int main(int argc, char **argv) {
   CLI::App app{"nablac: compile nabla models and emit them at any stage"};
   std::string input, model, emit = "mlir", output = "-", function = "loss", optimizer = "sgd";
-  app.add_option("input", input, "a .mlir file ('-' for stdin)");
+  app.add_option("input", input, "a .mlir or .onnx file ('-' for .mlir on stdin)");
   app.add_option("--model", model, "a library model instead of a file")
       ->check(CLI::IsMember(kModels));
   std::string stages;
@@ -103,6 +105,10 @@ int main(int argc, char **argv) {
     if (!model.empty()) {
       builder = std::make_unique<dsl::ModelBuilder>(model);
       module = buildLibraryModel(model, *builder);
+    } else if (llvm::StringRef(input).endswith(".onnx")) {
+      // Initializers become "param" arguments of @main; their values are
+      // not part of the emitted IR.
+      module = onnx_io::importOnnx(input, fileContext).module;
     } else {
       module = parseFile(input, fileContext);
     }
