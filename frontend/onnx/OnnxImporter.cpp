@@ -9,6 +9,8 @@
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 
 #include <set>
 
@@ -77,6 +79,29 @@ std::string printType(mlir::Type type) {
   llvm::raw_string_ostream os(text);
   type.print(os);
   return os.str();
+}
+
+/// nabla computes in f32: an op that rejects its operands because one is an
+/// integer tensor meets an unsupported element type, not a bug.
+void rejectNonF32Inputs(ImportContext &ctx, const onnx::NodeProto &node) {
+  for (int k = 0; k < node.input_size(); ++k) {
+    if (node.input(k).empty() || !ctx.isDefined(node.input(k))) continue;
+    mlir::Type type = ctx.lookup(node.input(k)).getType();
+    if (!type.cast<mlir::ShapedType>().getElementType().isF32())
+      ctx.unsupported("input " + std::to_string(k) + " has element type " + printType(type) +
+                      "; this op takes f32 only");
+  }
+}
+
+/// The verifier's message for `op`, or "" when it verifies.
+std::string verifyOp(mlir::Operation &op) {
+  std::string message;
+  mlir::ScopedDiagnosticHandler capture(op.getContext(), [&](mlir::Diagnostic &diag) {
+    if (message.empty()) message = diag.str();
+    return mlir::success();
+  });
+  if (succeeded(mlir::verify(&op))) return "";
+  return message.empty() ? "'" + op.getName().getStringRef().str() + "' does not verify" : message;
 }
 
 } // namespace
@@ -158,6 +183,7 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
     auto converter = converters().find(node.op_type());
     if (converter == converters().end())
       ctx.unsupported("op type " + node.op_type() + " unsupported");
+    mlir::Operation *lastBefore = body->empty() ? nullptr : &body->back();
     std::vector<mlir::Value> outputs;
     try {
       outputs = converter->second(ctx);
@@ -166,17 +192,18 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
     } catch (const MalformedNodeError &) {
       throw;
     } catch (const Error &e) {
-      // nabla computes in f32: an op that rejects its operands because one
-      // is an integer tensor meets an unsupported element type, not a bug.
-      for (int k = 0; k < node.input_size(); ++k) {
-        if (node.input(k).empty() || !ctx.isDefined(node.input(k))) continue;
-        mlir::Type type = ctx.lookup(node.input(k)).getType();
-        if (!type.cast<mlir::ShapedType>().getElementType().isF32())
-          ctx.unsupported("input " + std::to_string(k) + " has element type " +
-                          printType(type) + "; this op takes f32 only");
-      }
+      rejectNonF32Inputs(ctx, node);
       // Otherwise a shape error from op construction: name the node.
       ctx.malformed(e.what());
+    }
+    // Builders check shapes, not element types: verify what this node built
+    // so an integer Max, say, is reported here rather than by a later pass.
+    mlir::Block::iterator first = lastBefore ? std::next(lastBefore->getIterator()) : body->begin();
+    for (mlir::Operation &op : llvm::make_range(first, body->end())) {
+      std::string diagnostic = verifyOp(op);
+      if (diagnostic.empty()) continue;
+      rejectNonF32Inputs(ctx, node);
+      ctx.malformed(diagnostic);
     }
     for (int k = 0; k < node.output_size(); ++k) {
       if (node.output(k).empty()) continue;

@@ -1,5 +1,6 @@
 #include "tests/conformance/Backends.h"
 
+#include "backends/halide/Executable.h"
 #include "backends/reference/Interpreter.h"
 
 namespace nabla::conformance {
@@ -10,6 +11,11 @@ const std::map<std::string, Backend> &backends() {
       {"reference",
        [](mlir::ModuleOp module, const std::vector<Tensor> &args) {
          return reference::Interpreter(module).run("main", args);
+       }},
+      // The compiled path: Halide CPU JIT (with the default schedules).
+      {"halide",
+       [](mlir::ModuleOp module, const std::vector<Tensor> &args) {
+         return halide::Executable::compileJit(module, "main").run(args);
        }},
   };
   return table;

@@ -135,6 +135,20 @@ TEST(OnnxImport, NodeOfAnotherDomainIsUnsupported) {
               {"node 0", "Adagrad", "domain 'ai.onnx.preview.training'"});
 }
 
+TEST(OnnxImport, IntegerOperandsOfAnF32OpAreUnsupportedNotInvalidIr) {
+  // Max's builder accepts any element type; the verifier does not. The
+  // importer verifies what each node built, so this is a named "unsupported".
+  ModelMaker m;
+  m.input("a", {3}, onnx::TensorProto::INT32);
+  m.input("b", {3}, onnx::TensorProto::INT32);
+  m.node("Max", {"a", "b"}, {"y"});
+  m.output("y");
+  mlir::MLIRContext context;
+  EXPECT_THROW(onnx_io::importOnnx(m.model, context), onnx_io::UnsupportedError);
+  expectError([&] { onnx_io::importOnnx(m.model, context); },
+              {"node 0", "Max", "tensor<3xi32>", "f32 only"});
+}
+
 TEST(OnnxImport, UnknownAttributeIsRejectedNotIgnored) {
   ModelMaker m;
   m.input("x", {2});
