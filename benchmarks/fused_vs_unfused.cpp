@@ -8,6 +8,7 @@
 // call (no fresh allocation per call, so no first-touch page faults), while
 // outputs are preallocated once outside the timed loop.
 #include "backends/halide/Executable.h"
+#include "backends/halide/HalideFunction.h"
 #include "frontend/Compile.h"
 #include "frontend/Nets.h"
 #include "ir/Dialect.h"
@@ -66,6 +67,18 @@ Tensor randomLabels(int64_t batch) {
   return t;
 }
 
+/// Scratch memory of the intermediates, in MB: every intermediate in its own
+/// buffer (unplanned_MB) and in the planned arena (arena_MB).
+void reportScratch(benchmark::State &state, const CompiledFunction &f,
+                   const std::vector<Shape> &inputShapes) {
+  auto *halide = dynamic_cast<const halide::HalideFunction *>(&f);
+  if (!halide) return;
+  halide::ScratchStats stats = halide->executable().scratchStats(inputShapes);
+  state.counters["unplanned_MB"] = double(stats.unplannedBytes) / 1e6;
+  // The arena serves the calls only when every call allocates as recorded.
+  state.counters["arena_MB"] = double(stats.planned ? stats.arenaBytes : stats.unplannedBytes) / 1e6;
+}
+
 void trainStep(benchmark::State &state, Variant v) {
   CompiledNet &n = net(v);
   Trainer trainer(n.compiled.trainStep, n.compiled.forward, n.parameters,
@@ -75,6 +88,7 @@ void trainStep(benchmark::State &state, Variant v) {
   trainer.step(x, t); // warm: pools filled, pages touched
   for (auto _ : state) benchmark::DoNotOptimize(trainer.step(x, t));
   state.SetItemsProcessed(state.iterations() * 100);
+  reportScratch(state, *n.compiled.trainStep, trainer.lastStepInputShapes());
 }
 
 void forward(benchmark::State &state, Variant v) {

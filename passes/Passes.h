@@ -13,6 +13,7 @@ std::unique_ptr<mlir::Pass> createAutodiffPass(const std::string &function);
 std::unique_ptr<mlir::Pass> createFuseConvBiasReluPass();
 std::unique_ptr<mlir::Pass> createLowerConvToIm2colPass();
 std::unique_ptr<mlir::Pass> createLowerPoolToIm2colPass();
+std::unique_ptr<mlir::Pass> createPlanMemoryPass();
 std::unique_ptr<mlir::Pass> createTrainStepPass();
 std::unique_ptr<mlir::Pass> createTrainStepPass(const std::string &function,
                                                 const std::string &optimizer);

@@ -97,4 +97,30 @@ def LowerPoolToIm2col : Pass<"nabla-lower-pool-to-im2col", "mlir::FuncOp"> {
   let dependentDialects = ["nabla::NablaDialect"];
 }
 
+def PlanMemory : Pass<"nabla-plan-memory", "mlir::FuncOp"> {
+  let summary = "Assigns intermediates with disjoint lifetimes to shared memory";
+  let description = [{
+    Plans one arena per function: a value lives from its defining op to its
+    last user in op order, and values that are never live at the same time
+    may share bytes (greedy by size, 64-byte aligned; runtime/MemoryPlan.h).
+    Each op gets `nabla.offsets`, one arena offset per result (-1 for a
+    result the function returns). The function gets `nabla.memory_plan`:
+    `arena_bytes` (with planning), `unplanned_bytes` (every intermediate in a
+    buffer of its own), `live_peak_bytes` (the most bytes live at one op, the
+    bound no plan beats), `buffers` and `batch`. Dynamic dimensions are the
+    batch dimension and are planned at `batch`.
+
+    ```mlir
+    // nabla-opt --nabla-plan-memory="batch=100" model.mlir
+    func @loss(...) attributes {nabla.memory_plan = {arena_bytes = 3200 : i64, ...}}
+    ```
+  }];
+  let constructor = "nabla::createPlanMemoryPass()";
+  let options = [
+    Option<"batch", "batch", "int64_t", /*default=*/"1",
+           "the size of dynamic (batch) dimensions">,
+  ];
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
 #endif // NABLA_PASSES_TD

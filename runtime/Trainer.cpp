@@ -234,4 +234,10 @@ void Trainer::restore(const Checkpoint &cp) {
   bindStepInputs();
 }
 
+std::vector<Shape> Trainer::lastStepInputShapes() const {
+  std::vector<Shape> shapes;
+  for (const Tensor &t : stepInputs_) shapes.push_back(t.defined() ? t.shape() : Shape{});
+  return shapes;
+}
+
 } // namespace nabla

@@ -61,6 +61,9 @@ public:
 
   const ParameterStore &parameters() const { return store_; }
   int64_t stepsTaken() const { return steps_; }
+  /// The train step's argument shapes in the last step (to query the
+  /// compiled function about that call).
+  std::vector<Shape> lastStepInputShapes() const;
   const History &history() const { return history_; }
 
 private:

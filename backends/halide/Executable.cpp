@@ -1,6 +1,6 @@
 #include "backends/halide/Executable.h"
 
-#include "backends/halide/BufferPool.h"
+#include "backends/halide/ScratchPlanner.h"
 #include "backends/halide/FunctionLowering.h"
 #include "ir/Dialect.h"
 #include "ir/ShapeSpecialization.h"
@@ -39,8 +39,9 @@ struct CompiledPipeline {
   double compileSeconds = 0;
   // Pipeline::realize is not documented as reentrant.
   std::mutex runMutex;
-  // Scratch buffers of the intermediates, reused from call to call.
-  BufferPool scratch;
+  // Scratch buffers of the intermediates: planned into one arena per input
+  // shapes, reused from call to call (NABLA_HALIDE_PLAN_MEMORY=0: pool only).
+  std::unique_ptr<ScratchPlanner> scratch;
 };
 
 namespace {
@@ -103,7 +104,7 @@ std::string nameOf(mlir::DictionaryAttr attrs, const std::string &fallback) {
 struct RunContext : Halide::JITUserContext {
   std::mutex mutex;
   std::string error;
-  BufferPool *scratch = nullptr;
+  ScratchPlanner *scratch = nullptr;
 };
 
 void *poolMalloc(Halide::JITUserContext *context, size_t bytes) {
@@ -133,6 +134,8 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
   if (!fn->module) throw Error("@" + name + ": internal: could not re-parse the function");
   fn->func = fn->module->lookupSymbol<mlir::FuncOp>(name);
   fn->shapes = std::make_unique<ShapeSpecializer>(fn->func);
+  const char *plan = std::getenv("NABLA_HALIDE_PLAN_MEMORY");
+  fn->scratch = std::make_unique<ScratchPlanner>(!(plan && std::string(plan) == "0"));
   fn->target = target;
   auto type = fn->func.getType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
@@ -189,6 +192,12 @@ std::vector<Shape> shapesOf(const std::vector<Tensor> &tensors) {
   std::vector<Shape> shapes;
   for (const Tensor &t : tensors) shapes.push_back(t.shape());
   return shapes;
+}
+
+std::string shapeKey(const std::vector<Shape> &shapes) {
+  std::string key;
+  for (const Shape &s : shapes) key += shapeToString(s);
+  return key;
 }
 
 } // namespace
@@ -268,16 +277,24 @@ void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> 
   context.handlers.custom_error = onHalideError;
   context.handlers.custom_malloc = poolMalloc;
   context.handlers.custom_free = poolFree;
-  context.scratch = &fn.scratch;
+  context.handlers.custom_do_task = ScratchPlanner::runTask;
+  context.scratch = fn.scratch.get();
   std::lock_guard<std::mutex> lock(fn.runMutex);
+  fn.scratch->beginCall(shapeKey(shapesOf(inputs)));
   try {
     Halide::Realization outputs(buffers);
     fn.lowered.pipeline.realize(&context, outputs, fn.target, params);
   } catch (const Halide::Error &e) {
+    fn.scratch->endCall();
     throw Error(where + ": Halide run-time error: " +
                 (context.error.empty() ? std::string(e.what()) : context.error));
   }
+  fn.scratch->endCall();
   if (!context.error.empty()) throw Error(where + ": Halide run-time error: " + context.error);
+}
+
+ScratchStats Executable::scratchStats(const std::vector<Shape> &inputShapes) const {
+  return impl_->scratch->stats(shapeKey(inputShapes));
 }
 
 JitCacheStats jitCacheStats() {

@@ -6,6 +6,7 @@
 // twice is free. This header does not include Halide.h.
 #pragma once
 
+#include "backends/halide/ScratchStats.h"
 #include "runtime/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -39,6 +40,11 @@ public:
   /// Runs writing into caller-provided outputs of the right shapes and dtypes
   /// (no allocation per call).
   void runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const;
+
+  /// Scratch memory of the intermediates for calls with these input shapes,
+  /// recorded by the first such call (zeros before it): bytes with every
+  /// intermediate in a buffer of its own, and in the planned arena.
+  ScratchStats scratchStats(const std::vector<Shape> &inputShapes) const;
 
   /// Seconds the (first, uncached) lowering and JIT compile took.
   double compileSeconds() const;

@@ -1,0 +1,66 @@
+// The JIT's memory planning (ScratchPlanner): the first call records the
+// pipeline-level allocations, later calls run from one planned arena. Results
+// must not change (every call against the reference interpreter), and the
+// arena must be smaller than one buffer per intermediate.
+#include "tests/unit/HalideTestSupport.h"
+
+#include <gtest/gtest.h>
+
+namespace nabla::testing {
+namespace {
+
+// A chain of matmuls: each product is stored (matmuls are never inlined), and
+// each dies once the next one is computed, so buffers can be shared.
+const char *kChain = R"(
+func @chain(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>) -> tensor<?x64xf32> {
+  %a = nabla.matmul %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %b = nabla.matmul %a, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %c = nabla.matmul %b, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %d = nabla.matmul %c, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %e = nabla.matmul %d, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  return %e : tensor<?x64xf32>
+}
+)";
+
+TEST(HalideMemoryPlan, CallsFromThePlannedArenaGiveTheOraclesResults) {
+  reseed(11);
+  halide::Executable exe = compileSource(kChain, "chain");
+  Oracle oracle = referenceOracle(kChain, "chain");
+  std::vector<Tensor> inputs = {randomTensor({96, 64}), randomTensor({64, 64}, -0.2f, 0.2f)};
+  std::vector<RefTensor> expected = oracle(toRef(inputs));
+  std::vector<Shape> shapes = {inputs[0].shape(), inputs[1].shape()};
+  EXPECT_EQ(exe.scratchStats(shapes).buffers, 0) << "nothing recorded before the first call";
+  for (int call = 0; call < 3; ++call) {
+    std::vector<Tensor> outputs = exe.run(inputs);
+    expectTensorNear(outputs[0], expected[0], {1e-4, 1e-5}, "call " + std::to_string(call));
+  }
+  halide::ScratchStats stats = exe.scratchStats(shapes);
+  EXPECT_TRUE(stats.planned);
+  EXPECT_EQ(stats.buffers, 4); // %a .. %d; %e is the output
+  // Halide pads each allocation a little (vector over-reads), <= 1 KiB here.
+  int64_t product = 96 * 64 * 4;
+  EXPECT_GE(stats.unplannedBytes, 4 * product);
+  EXPECT_LE(stats.unplannedBytes, 4 * (product + 1024));
+  // At most a producer and its consumer are live: the arena holds two.
+  EXPECT_EQ(stats.liveBytesPeak * 2, stats.unplannedBytes);
+  EXPECT_EQ(stats.arenaBytes, stats.liveBytesPeak);
+}
+
+TEST(HalideMemoryPlan, EachBatchSizeGetsItsOwnPlan) {
+  reseed(12);
+  halide::Executable exe = compileSource(kChain, "chain");
+  Oracle oracle = referenceOracle(kChain, "chain");
+  Tensor w = randomTensor({64, 64}, -0.2f, 0.2f);
+  for (int64_t batch : {5, 40, 5, 40}) {
+    std::vector<Tensor> inputs = {randomTensor({batch, 64}), w};
+    std::vector<Tensor> outputs = exe.run(inputs);
+    expectTensorNear(outputs[0], oracle(toRef(inputs))[0], {1e-4, 1e-5},
+                     "batch " + std::to_string(batch));
+  }
+  EXPECT_GE(exe.scratchStats({{40, 64}, {64, 64}}).unplannedBytes, 4 * 40 * 64 * 4);
+  EXPECT_LT(exe.scratchStats({{5, 64}, {64, 64}}).unplannedBytes, 4 * 40 * 64 * 4);
+  EXPECT_TRUE(exe.scratchStats({{5, 64}, {64, 64}}).planned);
+}
+
+} // namespace
+} // namespace nabla::testing
