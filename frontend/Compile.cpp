@@ -31,11 +31,7 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
   pipeline.im2col = options.im2col;
   buildPipeline(pm, pipeline);
   if (!options.dumpIrDir.empty()) enableIrDumps(pm, options.dumpIrDir, *compiled.module);
-  if (options.printIrAfterAll) {
-    context->disableMultithreading();
-    pm.enableIRPrinting([](mlir::Pass *, mlir::Operation *) { return false; },
-                        [](mlir::Pass *, mlir::Operation *) { return true; });
-  }
+  if (options.printIrAfterAll) enableIrPrinting(pm);
   std::string diagnostics;
   mlir::ScopedDiagnosticHandler handler(context, [&](mlir::Diagnostic &d) {
     diagnostics += d.str() + "\n";

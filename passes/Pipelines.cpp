@@ -29,6 +29,20 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &o) {
     funcs.addPass(mlir::createCSEPass());
     funcs.addPass(mlir::createCanonicalizerPass());
   }
+  if (o.planMemoryBatch > 0) {
+    // Through the registered pass so its option is set like on the command line.
+    auto plan = createPlanMemoryPass();
+    if (mlir::failed(plan->initializeOptions("batch=" + std::to_string(o.planMemoryBatch))))
+      throw Error("invalid memory planning batch " + std::to_string(o.planMemoryBatch));
+    funcs.addPass(std::move(plan));
+  }
+}
+
+void enableIrPrinting(mlir::PassManager &pm) {
+  pm.getContext()->disableMultithreading();
+  pm.enableIRPrinting([](mlir::Pass *, mlir::Operation *) { return false; },
+                      [](mlir::Pass *, mlir::Operation *) { return true; },
+                      /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
 }
 
 namespace {

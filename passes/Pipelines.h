@@ -16,6 +16,7 @@ struct PipelineOptions {
   bool fuse = true;              // --nabla-fuse-conv-bias-relu
   bool im2col = false;           // --nabla-lower-conv/pool-to-im2col
   bool cleanup = true;           // CSE and canonicalization at the end
+  int64_t planMemoryBatch = 0;   // > 0: --nabla-plan-memory at this batch size
 };
 
 /// Adds the passes `options` ask for, in order.
@@ -24,5 +25,9 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &options);
 /// Writes the module after every pass to `dir`/NN-<pass-flag>.mlir (NN counts
 /// from 01; 00-input.mlir is the module before any pass).
 void enableIrDumps(mlir::PassManager &pm, const std::string &dir, mlir::ModuleOp input);
+
+/// Prints the module after every pass to stderr (--print-ir-after-all); turns
+/// off the context's threading so the output is in pass order.
+void enableIrPrinting(mlir::PassManager &pm);
 
 } // namespace nabla

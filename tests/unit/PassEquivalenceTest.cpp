@@ -2,77 +2,16 @@
 // forward outputs and all gradients of SimpleConvNet and DeepConvNet agree
 // on the reference interpreter with no passes, fusion only, im2col only, and
 // all passes.
-#include "tests/unit/GradCheck.h"
+#include "tests/unit/PipelineVariants.h"
 #include "tests/unit/TestSupport.h"
 
 #include "frontend/Nets.h"
-#include "passes/Passes.h"
-
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 
 using namespace nabla;
 using namespace nabla::testing;
 using reference::RefTensor;
 
 namespace {
-enum class Pipeline { None, Fusion, Im2col, All };
-const char *name(Pipeline p) {
-  switch (p) {
-  case Pipeline::None: return "none";
-  case Pipeline::Fusion: return "fusion";
-  case Pipeline::Im2col: return "im2col";
-  case Pipeline::All: return "all";
-  }
-  return "?";
-}
-
-/// The model's module after autodiff and `pipeline`.
-mlir::OwningOpRef<mlir::ModuleOp> compile(dsl::ModelBuilder &m, Pipeline pipeline) {
-  auto module = m.build();
-  mlir::PassManager pm(module->getContext());
-  pm.addPass(createAutodiffPass("loss"));
-  auto &funcs = pm.nest<mlir::FuncOp>();
-  if (pipeline == Pipeline::Fusion || pipeline == Pipeline::All)
-    funcs.addPass(createFuseConvBiasReluPass());
-  if (pipeline == Pipeline::Im2col || pipeline == Pipeline::All) {
-    funcs.addPass(createLowerConvToIm2colPass());
-    funcs.addPass(createLowerPoolToIm2colPass());
-  }
-  funcs.addPass(mlir::createCSEPass());
-  funcs.addPass(mlir::createCanonicalizerPass());
-  EXPECT_TRUE(mlir::succeeded(pm.run(*module))) << name(pipeline);
-  return module;
-}
-
-/// Arguments for @loss_grad (all of them) and @forward (no labels, no step).
-struct Arguments {
-  std::vector<RefTensor> loss, forward;
-};
-
-Arguments randomArguments(dsl::ModelBuilder &m, const Shape &input, int64_t classes, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  Arguments a;
-  for (const dsl::ArgSpec &spec : m.arguments()) {
-    RefTensor v;
-    Shape shape = spec.shape;
-    if (spec.role == dsl::Role::Input) v = randomTensor(input, rng);
-    else if (spec.role == dsl::Role::Label) {
-      v = RefTensor({input[0]});
-      for (double &x : v.data) x = double(rng() % uint64_t(classes));
-      v.isInteger = true;
-    } else if (spec.role == dsl::Role::Step) {
-      v = RefTensor::scalar(3);
-      v.isInteger = true;
-    } else {
-      v = randomTensor(shape, rng, -0.3, 0.3);
-    }
-    a.loss.push_back(v);
-    if (spec.role != dsl::Role::Label && spec.role != dsl::Role::Step) a.forward.push_back(v);
-  }
-  return a;
-}
-
 void expectPipelinesAgree(dsl::ModelBuilder &m, const Shape &input, int64_t classes) {
   Arguments args = randomArguments(m, input, classes, 99);
   auto reference = compile(m, Pipeline::None);

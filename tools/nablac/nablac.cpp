@@ -1,11 +1,16 @@
 // nablac: the nabla compiler driver. Reads a model (a .mlir file, an .onnx
 // file or one of the textbook nets built with the DSL) and emits it at a
-// chosen stage.
+// chosen stage: MLIR after any part of the pass pipeline, Halide's loop nest,
+// LLVM IR or assembly of a function, or a JIT run with a timing and memory
+// report.
 #include "frontend/ModelBuilder.h"
 #include "frontend/Nets.h"
+#include "backends/halide/Emit.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
+#include "passes/Pipelines.h"
+#include "tools/nablac/JitRun.h"
 #include "runtime/Error.h"
 #include "runtime/Optimizer.h"
 
@@ -13,6 +18,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -20,20 +26,44 @@
 
 #include <algorithm>
 #include <fstream>
-#include <set>
 #include <iostream>
+#include <set>
+#include <sstream>
 
 using namespace nabla;
 
 namespace {
 
-const std::map<std::string, std::string> kStages = {
+// Stages in pipeline order: each emits the module after the passes of the
+// ones above it (as far as they apply: a model without @<function> skips
+// autodiff and the train step from mlir-fused on).
+const std::vector<std::pair<std::string, std::string>> kStages = {
     {"mlir", "the model as built or parsed, verified"},
     {"mlir-grad", "after --nabla-autodiff: adds <function>_grad"},
     {"mlir-train-step", "after --nabla-train-step: adds <function>_train_step"},
+    {"mlir-fused", "after fusion (--no-fuse skips it), CSE and canonicalization"},
+    {"mlir-im2col", "after lowering conv and pooling to im2col + GEMM"},
+    {"mlir-planned", "after --nabla-plan-memory at --batch (offsets, arena bytes)"},
+    {"halide-stmt", "Halide's lowered loop nest of --entry (the optimized pipeline)"},
+    {"llvm", "LLVM IR of --entry for the host CPU"},
+    {"asm", "host assembly of --entry"},
+    {"jit", "JIT-compile --entry, run it on seeded inputs at --batch, report times and memory"},
 };
+int stageIndex(const std::string &stage) {
+  for (size_t i = 0; i < kStages.size(); ++i)
+    if (kStages[i].first == stage) return int(i);
+  return -1;
+}
+bool emitsMlir(const std::string &stage) { return stage.rfind("mlir", 0) == 0; }
+
 const std::vector<std::string> kModels = {"two_layer_net", "multi_layer_net", "simple_convnet",
                                           "deep_convnet"};
+
+struct Options {
+  std::string function = "loss", optimizer = "sgd", entry, dumpIrDir;
+  int64_t batch = 100;
+  bool fuse = true, im2col = false, printIrAfterAll = false;
+};
 
 mlir::OwningOpRef<mlir::ModuleOp> buildLibraryModel(const std::string &name,
                                                      dsl::ModelBuilder &m) {
@@ -60,7 +90,8 @@ mlir::OwningOpRef<mlir::ModuleOp> parseFile(const std::string &path, mlir::MLIRC
 /// LLVM tools spell long options with one dash (-emit=mlir); CLI11 reads
 /// "-emit" as "-e mit". Rewrite known long names to the two-dash form.
 std::vector<std::string> normalizeArguments(int argc, char **argv) {
-  const std::set<std::string> longNames = {"emit", "model", "output", "function", "optimizer", "help"};
+  const std::set<std::string> longNames = {"emit",  "model", "output", "function",
+                                           "optimizer", "help", "entry", "batch"};
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -74,21 +105,67 @@ std::vector<std::string> normalizeArguments(int argc, char **argv) {
   return args;
 }
 
+/// Adds the passes of every stage up to `stage`; mlir-im2col and later
+/// lower to im2col only when asked (-emit=mlir-im2col or --im2col).
+PipelineOptions pipelineFor(const std::string &stage, const Options &o, bool hasLoss) {
+  int at = stageIndex(stage);
+  bool pastTrainStep = at > stageIndex("mlir-train-step");
+  PipelineOptions p;
+  p.lossFunction = o.function;
+  p.autodiff = at >= stageIndex("mlir-grad") && (hasLoss || !pastTrainStep);
+  p.optimizer = at >= stageIndex("mlir-train-step") && (hasLoss || !pastTrainStep) ? o.optimizer : "";
+  p.fuse = at >= stageIndex("mlir-fused") && o.fuse;
+  p.cleanup = at >= stageIndex("mlir-fused");
+  p.im2col = stage == "mlir-im2col" || (at >= stageIndex("mlir-im2col") && o.im2col);
+  p.planMemoryBatch = stage == "mlir-planned" ? o.batch : 0;
+  return p;
+}
+
+/// The function -emit=halide-stmt|llvm|asm|jit compiles by default: the
+/// training step if there is one, else @forward, else @main (ONNX).
+std::string defaultEntry(mlir::ModuleOp module, const Options &o) {
+  for (std::string name : {o.function + "_train_step", std::string("forward"), std::string("main")})
+    if (module.lookupSymbol<mlir::FuncOp>(name)) return name;
+  throw Error("no @" + o.function + "_train_step, @forward or @main: name one with --entry");
+}
+
+void writeText(const std::string &text, const std::string &output) {
+  if (output == "-") {
+    std::cout << text;
+    return;
+  }
+  std::ofstream out(output);
+  if (!(out << text)) throw Error("cannot write " + output);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   CLI::App app{"nablac: compile nabla models and emit them at any stage"};
-  std::string input, model, emit = "mlir", output = "-", function = "loss", optimizer = "sgd";
+  Options o;
+  std::string input, model, emit = "mlir", output = "-";
   app.add_option("input", input, "a .mlir or .onnx file ('-' for .mlir on stdin)");
   app.add_option("--model", model, "a library model instead of a file")
       ->check(CLI::IsMember(kModels));
   std::string stages;
-  for (auto &[stage, what] : kStages) stages += "\n  " + stage + ": " + what;
-  app.add_option("-e,--emit", emit, "what to emit:" + stages)->check(CLI::IsMember(kStages));
+  std::vector<std::string> stageNames;
+  for (auto &[stage, what] : kStages) {
+    stages += "\n  " + stage + ": " + what;
+    stageNames.push_back(stage);
+  }
+  app.add_option("-e,--emit", emit, "what to emit:" + stages)->check(CLI::IsMember(stageNames));
   app.add_option("-o,--output", output, "output file ('-' for stdout)");
-  app.add_option("--function", function, "the loss function to differentiate")->capture_default_str();
-  app.add_option("--optimizer", optimizer, "optimizer for -emit=mlir-train-step")
-      ->capture_default_str();
+  app.add_option("--function", o.function, "the loss function to differentiate")->capture_default_str();
+  app.add_option("--optimizer", o.optimizer, "optimizer of the training step")->capture_default_str();
+  app.add_option("--entry", o.entry,
+                 "function for halide-stmt/llvm/asm/jit (default: <function>_train_step, "
+                 "forward or main)");
+  app.add_option("--batch", o.batch, "size of dynamic (batch) dimensions for mlir-planned and jit")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_flag("!--no-fuse", o.fuse, "skip --nabla-fuse-conv-bias-relu");
+  app.add_flag("--im2col", o.im2col, "lower conv and pooling to im2col + GEMM in later stages");
+  app.add_flag("--print-ir-after-all", o.printIrAfterAll, "print the module after every pass (stderr)");
+  app.add_option("--dump-ir-dir", o.dumpIrDir, "write DIR/NN-<pass>.mlir after every pass");
   try {
     app.parse(normalizeArguments(argc, argv));
   } catch (const CLI::ParseError &e) {
@@ -114,12 +191,15 @@ int main(int argc, char **argv) {
     }
 
     mlir::MLIRContext *context = module->getContext();
+    bool hasLoss = bool(module->lookupSymbol<mlir::FuncOp>(o.function));
+    // The backend stages compile the optimized pipeline (as the DSL does).
+    std::string passStage = emitsMlir(emit) ? emit : "mlir-fused";
+    PipelineOptions pipeline = pipelineFor(passStage, o, hasLoss);
+    if (!pipeline.optimizer.empty()) parseOptimizer(pipeline.optimizer); // a clear error first
     mlir::PassManager pm(context);
-    if (emit == "mlir-grad" || emit == "mlir-train-step") pm.addPass(createAutodiffPass(function));
-    if (emit == "mlir-train-step") {
-      parseOptimizer(optimizer); // a clear error before running anything
-      pm.addPass(createTrainStepPass(function, optimizer));
-    }
+    buildPipeline(pm, pipeline);
+    if (!o.dumpIrDir.empty()) enableIrDumps(pm, o.dumpIrDir, *module);
+    if (o.printIrAfterAll) enableIrPrinting(pm);
     std::string diagnostics;
     mlir::ScopedDiagnosticHandler handler(context, [&](mlir::Diagnostic &d) {
       llvm::raw_string_ostream os(diagnostics);
@@ -130,14 +210,34 @@ int main(int argc, char **argv) {
     if (mlir::failed(pm.run(*module)) || mlir::failed(mlir::verify(*module)))
       throw Error("compilation failed:\n" + diagnostics);
 
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    module->print(os);
+    if (emitsMlir(emit)) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      module->print(os);
+      writeText(os.str(), output);
+      return 0;
+    }
+    std::string entry = o.entry.empty() ? defaultEntry(*module, o) : o.entry;
+    if (emit == "jit") {
+      std::ostringstream report;
+      tools::runJit(*module, entry, {.batch = o.batch}, report);
+      writeText(report.str(), output);
+      return 0;
+    }
+    halide::EmitKind kind = emit == "halide-stmt" ? halide::EmitKind::Stmt
+                            : emit == "llvm"      ? halide::EmitKind::Llvm
+                                                  : halide::EmitKind::Assembly;
     if (output == "-") {
-      std::cout << os.str();
+      // Halide writes files: go through a temporary one for stdout.
+      llvm::SmallString<128> path;
+      if (llvm::sys::fs::createTemporaryFile("nablac", "txt", path))
+        throw Error("cannot create a temporary file");
+      halide::emitFunction(*module, entry, kind, path.str().str());
+      std::ifstream in(path.str().str());
+      std::cout << in.rdbuf();
+      llvm::sys::fs::remove(path);
     } else {
-      std::ofstream out(output);
-      if (!(out << os.str())) throw Error("cannot write " + output);
+      halide::emitFunction(*module, entry, kind, output);
     }
     return 0;
   } catch (const Error &e) {

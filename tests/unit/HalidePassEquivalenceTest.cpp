@@ -1,0 +1,77 @@
+// Every pass pipeline, compiled through Halide, computes what the unoptimized
+// graph computes on the reference interpreter: SimpleConvNet's and
+// DeepConvNet's forward outputs and all gradients, with no passes, fusion
+// only, im2col only, all passes, and all passes with the IR's memory plan.
+// Each Halide function runs twice: the second call is served from the JIT's
+// planned scratch arena.
+#include "tests/unit/HalideTestSupport.h"
+#include "tests/unit/PipelineVariants.h"
+
+#include "backends/reference/Interpreter.h"
+#include "frontend/Nets.h"
+
+#include <gtest/gtest.h>
+
+namespace nabla::testing {
+namespace {
+
+std::vector<Tensor> toTensors(const std::vector<RefTensor> &values) {
+  std::vector<Tensor> out;
+  for (const RefTensor &v : values) out.push_back(v.toTensor(v.isInteger ? DType::I64 : DType::F32));
+  return out;
+}
+
+void expectAllClose(const std::vector<Tensor> &actual, const std::vector<RefTensor> &expected,
+                    const std::string &what) {
+  ASSERT_EQ(actual.size(), expected.size()) << what;
+  // f32 with different summation orders against double accumulation.
+  for (size_t i = 0; i < actual.size(); ++i)
+    expectTensorNear(actual[i], expected[i], {1e-3, 1e-5}, what + " result " + std::to_string(i));
+}
+
+struct Variant {
+  Pipeline pipeline;
+  int64_t planBatch; // > 0: with --nabla-plan-memory
+};
+
+void expectHalidePipelinesAgree(dsl::ModelBuilder &m, const Shape &input, int64_t classes,
+                                const std::vector<Variant> &variants) {
+  Arguments args = randomArguments(m, input, classes, 99);
+  auto unoptimized = compile(m, Pipeline::None);
+  reference::Interpreter oracle(*unoptimized);
+  auto expectedForward = oracle.call("forward", args.forward);
+  auto expectedGrad = oracle.call("loss_grad", args.loss);
+  std::vector<Tensor> forwardArgs = toTensors(args.forward), lossArgs = toTensors(args.loss);
+  for (Variant v : variants) {
+    std::string label = std::string(name(v.pipeline)) + (v.planBatch ? "+plan-memory" : "");
+    SCOPED_TRACE(label);
+    auto module = compile(m, v.pipeline, v.planBatch);
+    auto forward = halide::Executable::compileJit(*module, "forward");
+    auto grad = halide::Executable::compileJit(*module, "loss_grad");
+    for (int call = 0; call < 2; ++call) {
+      std::string what = label + " call " + std::to_string(call);
+      expectAllClose(forward.run(forwardArgs), expectedForward, what + " @forward");
+      expectAllClose(grad.run(lossArgs), expectedGrad, what + " @loss_grad");
+    }
+  }
+}
+
+TEST(HalidePassEquivalence, SimpleConvNet) {
+  dsl::ModelBuilder m("simple_convnet");
+  dsl::defineSimpleConvNet(m, {.channels = 1, .height = 12, .width = 12, .filterNum = 4,
+                               .filterSize = 3, .hiddenSize = 8, .outputSize = 5});
+  expectHalidePipelinesAgree(m, {3, 1, 12, 12}, 5,
+                             {{Pipeline::None, 0}, {Pipeline::Fusion, 0}, {Pipeline::Im2col, 0},
+                              {Pipeline::All, 0}, {Pipeline::All, 3}});
+}
+
+TEST(HalidePassEquivalence, DeepConvNetWithPaddingAndDropout) {
+  dsl::ModelBuilder m("deep_convnet");
+  dsl::defineDeepConvNet(m, {.channels = 1, .height = 12, .width = 12, .hiddenSize = 6,
+                             .outputSize = 3});
+  // Its gradient takes ~10 s to JIT-compile: the two ends of the range only.
+  expectHalidePipelinesAgree(m, {2, 1, 12, 12}, 3, {{Pipeline::None, 0}, {Pipeline::All, 2}});
+}
+
+} // namespace
+} // namespace nabla::testing

@@ -1,0 +1,23 @@
+// nablac -emit=jit: JIT-compiles one function through Halide, runs it on
+// seeded inputs at a given batch size and reports compile time, run times,
+// the outputs' shapes and checksums, and the scratch memory with and without
+// memory planning.
+#pragma once
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+namespace nabla::tools {
+
+struct JitRunOptions {
+  int64_t batch = 100; // the size of dynamic dimensions
+  int runs = 5;        // timed calls after the first (recording) call
+};
+
+void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOptions &options,
+            std::ostream &report);
+
+} // namespace nabla::tools
