@@ -16,4 +16,8 @@
 namespace nabla {
 /// Registers the dialects a nabla module uses (nabla, builtin, std).
 void registerNablaDialects(mlir::DialectRegistry &registry);
+
+/// The elementwise math ops (unary, and binary with broadcasting): each
+/// result element depends only on the operand elements at its own index.
+bool isElementwise(mlir::Operation *op);
 } // namespace nabla

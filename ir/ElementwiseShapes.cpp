@@ -54,3 +54,8 @@ NABLA_BINARY(DivOp)
 NABLA_BINARY(MaximumOp)
 NABLA_BINARY(PowOp)
 #undef NABLA_BINARY
+
+bool nabla::isElementwise(Operation *op) {
+  return isa<NegOp, ExpOp, LogOp, SqrtOp, SquareOp, ReluOp, SigmoidOp, TanhOp, StepOp, AddOp, SubOp,
+             MulOp, DivOp, MaximumOp, PowOp>(op);
+}

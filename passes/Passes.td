@@ -97,6 +97,25 @@ def LowerPoolToIm2col : Pass<"nabla-lower-pool-to-im2col", "mlir::FuncOp"> {
   let dependentDialects = ["nabla::NablaDialect"];
 }
 
+def FuseElementwise : Pass<"nabla-fuse-elementwise", "mlir::FuncOp"> {
+  let summary = "Computes single-use elementwise values inside their consumer";
+  let description = [{
+    Marks with `nabla.inline` every value made by an elementwise op (unary
+    math, broadcasting binary math) whose single user is elementwise and has
+    the same result type. The consumer reads each such element once, so the
+    backend computes it inside the consumer's loop instead of storing a
+    tensor; chains such as an optimizer update become one loop. Other values
+    lose a stale mark. --nabla-plan-memory gives marked values no buffer.
+
+    ```mlir
+    %e = nabla.exp %x {nabla.inline} : tensor<?x10xf32>
+    %y = nabla.mul %e, %z : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+    ```
+  }];
+  let constructor = "nabla::createFuseElementwisePass()";
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
 def PlanMemory : Pass<"nabla-plan-memory", "mlir::FuncOp"> {
   let summary = "Assigns intermediates with disjoint lifetimes to shared memory";
   let description = [{
@@ -104,6 +123,7 @@ def PlanMemory : Pass<"nabla-plan-memory", "mlir::FuncOp"> {
     last user in op order, and values that are never live at the same time
     may share bytes (greedy by size, 64-byte aligned; runtime/MemoryPlan.h).
     Each op gets `nabla.offsets`, one arena offset per result (-1 for a
+    value computed inside its consumer (`nabla.inline`) or for a
     result the function returns). The function gets `nabla.memory_plan`:
     `arena_bytes` (with planning), `unplanned_bytes` (every intermediate in a
     buffer of its own), `live_peak_bytes` (the most bytes live at one op, the

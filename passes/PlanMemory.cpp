@@ -2,7 +2,8 @@
 // memory. A value lives from the op that defines it to its last user, in the
 // function's op order (the order an executor running the ops one by one
 // follows). Each op gets `nabla.offsets` (one arena offset per result, -1 for
-// results the function returns: those go to the caller's buffers), and the
+// results the function returns, which go to the caller's buffers, and for
+// values --nabla-fuse-elementwise computes inside their consumer), and the
 // function gets `nabla.memory_plan` with the arena size, the bytes without
 // planning (every intermediate in a buffer of its own) and the lower bound
 // (the most bytes live at one op). Dynamic dimensions are the batch: they
@@ -22,6 +23,15 @@ int64_t bytesOf(RankedTensorType type, int64_t batch) {
   int64_t elements = 1;
   for (int64_t d : type.getShape()) elements *= ShapedType::isDynamic(d) ? batch : d;
   return elements * int64_t((type.getElementTypeBitWidth() + 7) / 8);
+}
+
+/// The step at which `user` reads its operands: an inlined op reads them when
+/// its consumer runs.
+int64_t readStep(Block &body, const llvm::DenseMap<Operation *, int64_t> &step, Operation *user) {
+  Operation *op = body.findAncestorOpInBlock(*user);
+  while (op->hasAttr("nabla.inline") && op->getNumResults() == 1 && op->getResult(0).hasOneUse())
+    op = body.findAncestorOpInBlock(**op->getResult(0).getUsers().begin());
+  return step.lookup(op);
 }
 
 struct PlanMemory : PlanMemoryBase<PlanMemory> {
@@ -47,10 +57,11 @@ struct PlanMemory : PlanMemoryBase<PlanMemory> {
         auto type = result.getType().dyn_cast<RankedTensorType>();
         bool returned = llvm::any_of(result.getUsers(),
                                      [](Operation *user) { return isa<ReturnOp>(user); });
-        if (!type || returned) continue;
+        // Returned values live in the caller's buffers; inlined ones nowhere.
+        if (!type || returned || op.hasAttr("nabla.inline")) continue;
         BufferLifetime lifetime{bytesOf(type, batch), step[&op], step[&op]};
         for (Operation *user : result.getUsers())
-          lifetime.lastStep = std::max(lifetime.lastStep, step[body.findAncestorOpInBlock(*user)]);
+          lifetime.lastStep = std::max(lifetime.lastStep, readStep(body, step, user));
         lifetimes.push_back(lifetime);
         owners.emplace_back(&op, result.getResultNumber());
       }

@@ -249,11 +249,12 @@ std::set<std::string> tensorsRead(const Halide::Internal::Function &f,
   return read;
 }
 
-/// Elementwise fusion: the Pointwise tensors that are read by exactly one
-/// other Func, itself Pointwise (or an Epilogue) over the same shape, so each
-/// element is read once. Left unscheduled, Halide inlines them into their
-/// consumer: a chain like the Adam update becomes one loop, with no
-/// intermediate tensor written or read back.
+/// Elementwise fusion: the tensors --nabla-fuse-elementwise marked, when
+/// their lowering agrees: a Pointwise Func read by exactly one other Func,
+/// itself Pointwise (or an Epilogue) over the same shape, so each element is
+/// read once. Left unscheduled, Halide inlines them into their consumer: a
+/// chain like the Adam update becomes one loop, with no intermediate tensor
+/// written or read back.
 std::set<std::string> inlinableTensors(const std::vector<LoweredTensor> &tensors,
                                        const std::vector<Halide::Func> &outputs) {
   std::map<std::string, const LoweredTensor *> byName;
@@ -271,7 +272,8 @@ std::set<std::string> inlinableTensors(const std::vector<LoweredTensor> &tensors
   for (const LoweredTensor &t : tensors) {
     const std::string &name = t.func.name();
     auto it = consumers.find(name);
-    if (t.kind != ScheduleKind::Pointwise || it == consumers.end() || it->second.size() != 1 ||
+    if (!t.inlineIntoConsumer || t.kind != ScheduleKind::Pointwise || it == consumers.end() ||
+        it->second.size() != 1 ||
         unknownConsumer.count(name))
       continue;
     const LoweredTensor &consumer = *it->second[0];

@@ -64,7 +64,10 @@ std::vector<LoweredTensor> lowerBody(mlir::FuncOp func, const std::vector<Lowere
       } catch (const Halide::Error &e) {
         loweringError(&op, std::string("Halide rejected the lowering: ") + e.what());
       }
-      for (LoweredTensor &r : results) all.push_back(r);
+      for (LoweredTensor &r : results) {
+        r.inlineIntoConsumer = op.hasAttr("nabla.inline");
+        all.push_back(r);
+      }
     }
     if (results.size() != op.getNumResults())
       loweringError(&op, "lowering returned " + std::to_string(results.size()) + " values for " +

@@ -44,6 +44,9 @@ struct LoweredTensor {
   /// Reductions only: how many pure dims after the innermost (all with
   /// static extents) the schedule keeps in registers inside the reduction.
   int registerTile = 0;
+  /// Set from the op's `nabla.inline` (--nabla-fuse-elementwise): the schedule
+  /// may compute this tensor inside its consumer instead of storing it.
+  bool inlineIntoConsumer = false;
 
   int rank() const { return int(shape.size()); }
   /// The element at NCHW indices `index`.

@@ -61,3 +61,22 @@ func @sizes(%x: tensor<64xf32>) -> tensor<1xf32> {
   %t = nabla.relu %s : tensor<1xf32>
   return %t : tensor<1xf32>
 }
+
+// -----
+
+// A value computed inside its consumer (nabla.inline) gets no buffer, and
+// what it reads stays live until that consumer runs: %a is read by the
+// inlined %b at %c's step, so %c cannot take %a's bytes.
+// CHECK-LABEL: func @inlined
+// CHECK-SAME: arena_bytes = 128 : i64, batch = 1 : i64, buffers = 2 : i64
+// CHECK-NEXT: nabla.relu %arg0 {nabla.offsets = [0]}
+// CHECK-NEXT: nabla.exp %{{.*}} {nabla.inline, nabla.offsets = [-1]}
+// CHECK-NEXT: nabla.mul %{{.*}}, %{{.*}} {nabla.offsets = [64]}
+// CHECK-NEXT: nabla.relu %{{.*}} {nabla.offsets = [-1]}
+func @inlined(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %a = nabla.relu %x : tensor<16xf32>
+  %b = nabla.exp %a {nabla.inline} : tensor<16xf32>
+  %c = nabla.mul %b, %x : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  %d = nabla.relu %c : tensor<16xf32>
+  return %d : tensor<16xf32>
+}

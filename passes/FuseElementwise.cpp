@@ -1,0 +1,36 @@
+// --nabla-fuse-elementwise: marks elementwise values that are computed inside
+// their consumer instead of being stored (`nabla.inline`). A value qualifies
+// when an elementwise op makes it, its single user is elementwise too and has
+// the same result type: the consumer then reads each element exactly once, so
+// recomputing it there costs nothing and saves a tensor's write and read. A
+// chain (the Adam update, a sigmoid's gradient) becomes one loop. The backend
+// honours the mark; --nabla-plan-memory gives marked values no buffer.
+#include "passes/PassDetail.h"
+#include "passes/Passes.h"
+
+using namespace mlir;
+
+namespace nabla {
+namespace {
+
+bool fusesIntoItsUser(Operation &op) {
+  if (!isElementwise(&op) || op.getNumResults() != 1 || !op.getResult(0).hasOneUse()) return false;
+  Operation *user = *op.getResult(0).getUsers().begin();
+  return isElementwise(user) && user->getResult(0).getType() == op.getResult(0).getType();
+}
+
+struct FuseElementwise : FuseElementwiseBase<FuseElementwise> {
+  void runOnOperation() override {
+    UnitAttr mark = UnitAttr::get(&getContext());
+    getOperation().walk([&](Operation *op) {
+      if (fusesIntoItsUser(*op)) op->setAttr("nabla.inline", mark);
+      else op->removeAttr("nabla.inline");
+    });
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createFuseElementwisePass() { return std::make_unique<FuseElementwise>(); }
+
+} // namespace nabla
