@@ -3,6 +3,7 @@
 // chosen stage.
 #include "frontend/ModelBuilder.h"
 #include "frontend/Nets.h"
+#include "frontend/onnx/OnnxExportFile.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
@@ -31,6 +32,8 @@ const std::map<std::string, std::string> kStages = {
     {"mlir", "the model as built or parsed, verified"},
     {"mlir-grad", "after --nabla-autodiff: adds <function>_grad"},
     {"mlir-train-step", "after --nabla-train-step: adds <function>_train_step"},
+    {"onnx", "an ONNX model of @forward (@main for .onnx input) with its parameters as "
+             "initializers (needs -o)"},
 };
 const std::vector<std::string> kModels = {"two_layer_net", "multi_layer_net", "simple_convnet",
                                           "deep_convnet"};
@@ -89,6 +92,10 @@ int main(int argc, char **argv) {
   app.add_option("--function", function, "the loss function to differentiate")->capture_default_str();
   app.add_option("--optimizer", optimizer, "optimizer for -emit=mlir-train-step")
       ->capture_default_str();
+  onnx_io::OnnxExportRequest onnxExport;
+  app.add_option("--weights", onnxExport.weights,
+                 "-emit=onnx: parameter values from this checkpoint (default: a --model's "
+                 "initial values for seed 0, an .onnx input's initializers)");
   try {
     app.parse(normalizeArguments(argc, argv));
   } catch (const CLI::ParseError &e) {
@@ -105,10 +112,16 @@ int main(int argc, char **argv) {
     if (!model.empty()) {
       builder = std::make_unique<dsl::ModelBuilder>(model);
       module = buildLibraryModel(model, *builder);
+      onnxExport.defaults = builder->initialParameters(0);
+      onnxExport.defaultsSource = "the initial values of " + model + " for seed 0";
     } else if (llvm::StringRef(input).endswith(".onnx")) {
       // Initializers become "param" arguments of @main; their values are
       // not part of the emitted IR.
-      module = onnx_io::importOnnx(input, fileContext).module;
+      onnx_io::OnnxImport imported = onnx_io::importOnnx(input, fileContext);
+      module = std::move(imported.module);
+      onnxExport.defaults = {imported.params.begin(), imported.params.end()};
+      onnxExport.defaultsSource = "the initializers of " + input;
+      onnxExport.function = "main";
     } else {
       module = parseFile(input, fileContext);
     }
@@ -130,6 +143,12 @@ int main(int argc, char **argv) {
     if (mlir::failed(pm.run(*module)) || mlir::failed(mlir::verify(*module)))
       throw Error("compilation failed:\n" + diagnostics);
 
+    if (emit == "onnx") {
+      if (app.count("--function")) onnxExport.function = function;
+      onnxExport.output = output;
+      onnx_io::exportOnnxFile(*module, onnxExport);
+      return 0;
+    }
     std::string text;
     llvm::raw_string_ostream os(text);
     module->print(os);
