@@ -32,8 +32,8 @@ const std::map<std::string, std::string> kStages = {
     {"mlir", "the model as built or parsed, verified"},
     {"mlir-grad", "after --nabla-autodiff: adds <function>_grad"},
     {"mlir-train-step", "after --nabla-train-step: adds <function>_train_step"},
-    {"onnx", "an ONNX model of @forward (@main for .onnx input) with its parameters as "
-             "initializers (needs -o)"},
+    {"onnx", "an ONNX model of @forward (@main for .onnx input; --function picks another) "
+             "with its parameters as initializers (needs -o)"},
 };
 const std::vector<std::string> kModels = {"two_layer_net", "multi_layer_net", "simple_convnet",
                                           "deep_convnet"};
