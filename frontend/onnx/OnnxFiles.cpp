@@ -1,5 +1,6 @@
 #include "frontend/onnx/OnnxFiles.h"
 
+#include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
 
 #include <cstring>
@@ -116,6 +117,32 @@ onnx::ModelProto loadModel(const std::string &path) {
   onnx::ModelProto model;
   if (!model.ParseFromString(readFile(path))) throw Error(path + ": not a valid ONNX model");
   return model;
+}
+
+onnx::TensorProto tensorToProto(const Tensor &tensor, const std::string &name) {
+  onnx::TensorProto proto;
+  proto.set_name(name);
+  for (int64_t d : tensor.shape()) proto.add_dims(d);
+  switch (tensor.dtype()) {
+  case DType::F32: proto.set_data_type(onnx::TensorProto::FLOAT); break;
+  case DType::F64: proto.set_data_type(onnx::TensorProto::DOUBLE); break;
+  case DType::I32: proto.set_data_type(onnx::TensorProto::INT32); break;
+  case DType::I64: proto.set_data_type(onnx::TensorProto::INT64); break;
+  }
+  // raw_data is little-endian, which is this machine's order (as in
+  // tensorFromProto).
+  if (tensor.bytes() > 0)
+    proto.set_raw_data(static_cast<const char *>(tensor.rawData()), tensor.bytes());
+  else
+    proto.set_raw_data("");
+  return proto;
+}
+
+void saveModel(const onnx::ModelProto &model, const std::string &path) {
+  std::string bytes;
+  if (!model.SerializeToString(&bytes))
+    throw Error(path + ": the model could not be serialized (over protobuf's 2 GiB limit?)");
+  writeFileAtomically(path, bytes);
 }
 
 } // namespace nabla::onnx_io

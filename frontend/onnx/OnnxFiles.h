@@ -1,6 +1,6 @@
-// Reading ONNX protobuf files: models and the TensorProto .pb files of the
-// ONNX conformance data. Malformed input gives a nabla::Error naming the file
-// and what is wrong, never a crash.
+// Reading and writing ONNX protobuf files: models and the TensorProto .pb
+// files of the ONNX conformance data. Malformed input gives a nabla::Error
+// naming the file and what is wrong, never a crash.
 #pragma once
 
 #include "runtime/Tensor.h"
@@ -21,5 +21,13 @@ Tensor loadTensor(const std::string &path);
 
 /// Reads a serialized ModelProto file (model.onnx).
 onnx::ModelProto loadModel(const std::string &path);
+
+/// A TensorProto named `name` holding `tensor` (f32, f64, i32 or i64) as
+/// little-endian raw_data, the compact form ONNX recommends for weights.
+onnx::TensorProto tensorToProto(const Tensor &tensor, const std::string &name);
+
+/// Writes `model` to `path` atomically (see runtime/AtomicFile.h), so an
+/// interrupted export never leaves a truncated model behind.
+void saveModel(const onnx::ModelProto &model, const std::string &path);
 
 } // namespace nabla::onnx_io

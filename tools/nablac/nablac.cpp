@@ -6,6 +6,7 @@
 #include "frontend/ModelBuilder.h"
 #include "frontend/Nets.h"
 #include "backends/halide/Emit.h"
+#include "frontend/onnx/OnnxExportFile.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
@@ -48,6 +49,8 @@ const std::vector<std::pair<std::string, std::string>> kStages = {
     {"llvm", "LLVM IR of --entry for the host CPU"},
     {"asm", "host assembly of --entry"},
     {"jit", "JIT-compile --entry, run it on seeded inputs at --batch, report times and memory"},
+    {"onnx", "an ONNX model of @forward (@main for .onnx input; --function picks another) "
+             "with its parameters as initializers (needs -o)"},
 };
 int stageIndex(const std::string &stage) {
   for (size_t i = 0; i < kStages.size(); ++i)
@@ -91,7 +94,7 @@ mlir::OwningOpRef<mlir::ModuleOp> parseFile(const std::string &path, mlir::MLIRC
 /// "-emit" as "-e mit". Rewrite known long names to the two-dash form.
 std::vector<std::string> normalizeArguments(int argc, char **argv) {
   const std::set<std::string> longNames = {"emit",  "model", "output", "function",
-                                           "optimizer", "help", "entry", "batch"};
+                                           "optimizer", "help", "entry", "batch", "weights"};
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -155,7 +158,9 @@ int main(int argc, char **argv) {
   }
   app.add_option("-e,--emit", emit, "what to emit:" + stages)->check(CLI::IsMember(stageNames));
   app.add_option("-o,--output", output, "output file ('-' for stdout)");
-  app.add_option("--function", o.function, "the loss function to differentiate")->capture_default_str();
+  app.add_option("--function", o.function,
+                 "the loss function to differentiate (-emit=onnx: the function to export)")
+      ->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "optimizer of the training step")->capture_default_str();
   app.add_option("--entry", o.entry,
                  "function for halide-stmt/llvm/asm/jit (default: <function>_train_step, "
@@ -166,6 +171,10 @@ int main(int argc, char **argv) {
   app.add_flag("--im2col", o.im2col, "lower conv and pooling to im2col + GEMM in later stages");
   app.add_flag("--print-ir-after-all", o.printIrAfterAll, "print the module after every pass (stderr)");
   app.add_option("--dump-ir-dir", o.dumpIrDir, "write DIR/NN-<pass>.mlir after every pass");
+  onnx_io::OnnxExportRequest onnxExport;
+  app.add_option("--weights", onnxExport.weights,
+                 "-emit=onnx: parameter values from this checkpoint (default: a --model's "
+                 "initial values for seed 0, an .onnx input's initializers)");
   try {
     app.parse(normalizeArguments(argc, argv));
   } catch (const CLI::ParseError &e) {
@@ -182,18 +191,25 @@ int main(int argc, char **argv) {
     if (!model.empty()) {
       builder = std::make_unique<dsl::ModelBuilder>(model);
       module = buildLibraryModel(model, *builder);
+      onnxExport.defaults = builder->initialParameters(0);
+      onnxExport.defaultsSource = "the initial values of " + model + " for seed 0";
     } else if (llvm::StringRef(input).endswith(".onnx")) {
       // Initializers become "param" arguments of @main; their values are
       // not part of the emitted IR.
-      module = onnx_io::importOnnx(input, fileContext).module;
+      onnx_io::OnnxImport imported = onnx_io::importOnnx(input, fileContext);
+      module = std::move(imported.module);
+      onnxExport.defaults = {imported.params.begin(), imported.params.end()};
+      onnxExport.defaultsSource = "the initializers of " + input;
+      onnxExport.function = "main";
     } else {
       module = parseFile(input, fileContext);
     }
 
     mlir::MLIRContext *context = module->getContext();
     bool hasLoss = bool(module->lookupSymbol<mlir::FuncOp>(o.function));
-    // The backend stages compile the optimized pipeline (as the DSL does).
-    std::string passStage = emitsMlir(emit) ? emit : "mlir-fused";
+    // ONNX export writes the model as built: the backends' stages compile
+    // the optimized pipeline (as the DSL does).
+    std::string passStage = emit == "onnx" ? "mlir" : emitsMlir(emit) ? emit : "mlir-fused";
     PipelineOptions pipeline = pipelineFor(passStage, o, hasLoss);
     if (!pipeline.optimizer.empty()) parseOptimizer(pipeline.optimizer); // a clear error first
     mlir::PassManager pm(context);
@@ -210,6 +226,12 @@ int main(int argc, char **argv) {
     if (mlir::failed(pm.run(*module)) || mlir::failed(mlir::verify(*module)))
       throw Error("compilation failed:\n" + diagnostics);
 
+    if (emit == "onnx") {
+      if (app.count("--function")) onnxExport.function = o.function;
+      onnxExport.output = output;
+      onnx_io::exportOnnxFile(*module, onnxExport);
+      return 0;
+    }
     if (emitsMlir(emit)) {
       std::string text;
       llvm::raw_string_ostream os(text);
