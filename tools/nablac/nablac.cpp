@@ -1,6 +1,6 @@
 // nablac: the nabla compiler driver. Reads a model (a .mlir file, an .onnx
 // file or one of the textbook nets built with the DSL) and emits it at a
-// chosen stage.
+// chosen stage, or compiles it ahead of time (--target, see AotCommand.h).
 #include "frontend/ModelBuilder.h"
 #include "frontend/Nets.h"
 #include "frontend/onnx/OnnxImporter.h"
@@ -8,6 +8,7 @@
 #include "passes/Passes.h"
 #include "runtime/Error.h"
 #include "runtime/Optimizer.h"
+#include "tools/nablac/AotCommand.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -60,7 +61,9 @@ mlir::OwningOpRef<mlir::ModuleOp> parseFile(const std::string &path, mlir::MLIRC
 /// LLVM tools spell long options with one dash (-emit=mlir); CLI11 reads
 /// "-emit" as "-e mit". Rewrite known long names to the two-dash form.
 std::vector<std::string> normalizeArguments(int argc, char **argv) {
-  const std::set<std::string> longNames = {"emit", "model", "output", "function", "optimizer", "help"};
+  const std::set<std::string> longNames = {"emit",   "model",  "output", "function", "optimizer",
+                                           "help",   "target", "entry",  "weights",  "name",
+                                           "seed"};
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -89,6 +92,8 @@ int main(int argc, char **argv) {
   app.add_option("--function", function, "the loss function to differentiate")->capture_default_str();
   app.add_option("--optimizer", optimizer, "optimizer for -emit=mlir-train-step")
       ->capture_default_str();
+  tools::AotCommandOptions aot;
+  tools::addAotOptions(app, aot);
   try {
     app.parse(normalizeArguments(argc, argv));
   } catch (const CLI::ParseError &e) {
@@ -111,6 +116,10 @@ int main(int argc, char **argv) {
       module = onnx_io::importOnnx(input, fileContext).module;
     } else {
       module = parseFile(input, fileContext);
+    }
+    if (tools::aotRequested(app, aot)) {
+      tools::runAotCommand(*module, builder.get(), model.empty() ? input : model, output, aot);
+      return 0;
     }
 
     mlir::MLIRContext *context = module->getContext();
