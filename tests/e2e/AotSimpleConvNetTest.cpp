@@ -1,0 +1,175 @@
+// End to end: a SimpleConvNet trained briefly with the Halide JIT, its
+// checkpoint turned into simple_convnet.weights by `nablac --target host`,
+// and the standalone simple_convnet_infer (built from the AOT library)
+// predicting the same classes as the JIT on the same test images, with
+// logits near the reference interpreter's. Also: the binary links nothing
+// of the compiler (ldd), and nablac's errors for bad AOT requests.
+#include "backends/reference/ReferenceFunction.h"
+#include "frontend/Compile.h"
+#include "frontend/Nets.h"
+#include "runtime/Checkpoint.h"
+#include "runtime/Dataset.h"
+#include "runtime/Trainer.h"
+#include "tests/unit/FileTestSupport.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace {
+
+using namespace nabla;
+using nabla::testing::TempDir;
+
+struct Exec {
+  int status = -1;
+  std::string output; // stdout and stderr
+};
+
+Exec run(const std::string &command) {
+  Exec r;
+  FILE *pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) r.output.append(buffer, n);
+  int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::vector<std::vector<float>> readRows(const std::string &path) {
+  std::vector<std::vector<float>> rows;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    rows.emplace_back();
+    for (float v; fields >> v;) rows.back().push_back(v);
+  }
+  return rows;
+}
+
+int argmax(const float *row, int n) { return int(std::max_element(row, row + n) - row); }
+
+TEST(AotSimpleConvNetTest, InferBinaryLinksNoCompilerLibraries) {
+  Exec ldd = run(std::string("ldd ") + NABLA_INFER_BINARY);
+  ASSERT_EQ(ldd.status, 0) << ldd.output;
+  for (const char *library : {"libHalide", "libLLVM", "libMLIR", "libprotobuf"})
+    EXPECT_EQ(ldd.output.find(library), std::string::npos) << library << " in:\n" << ldd.output;
+  EXPECT_NE(ldd.output.find("libc.so"), std::string::npos) << ldd.output;
+}
+
+TEST(AotSimpleConvNetTest, SameClassesAsTheJitAndLogitsNearTheReference) {
+  constexpr int64_t kTest = 1000, kReference = 50;
+  TempDir dir;
+  Dataset train = loadFashionMnist("train").subset(3000);
+  Dataset test = loadFashionMnist("t10k").subset(kTest);
+
+  // A briefly trained model (30 Adam steps): varied, confident predictions.
+  dsl::ModelBuilder model("simple_convnet");
+  dsl::defineSimpleConvNet(model);
+  dsl::CompiledModel jit = dsl::compileModel(model, {});
+  Trainer trainer(jit.trainStep, jit.forward, model.initialParameters(0),
+                  {.optimizer = OptimizerConfig::defaults(OptimizerKind::Adam), .progress = false});
+  trainer.fit(train, nullptr);
+  std::string checkpoint = dir.file("checkpoint.pb");
+  saveCheckpoint(trainer.checkpoint(), checkpoint);
+
+  std::string out = dir.file("aot");
+  Exec nablac = run(std::string(NABLA_NABLAC) + " --model simple_convnet --target host --weights " +
+                   checkpoint + " -o " + out);
+  ASSERT_EQ(nablac.status, 0) << nablac.output;
+  for (const char *file : {"simple_convnet.a", "simple_convnet.h", "simple_convnet.weights"})
+    EXPECT_TRUE(std::filesystem::exists(out + "/" + file)) << file;
+
+  Exec infer = run(std::string(NABLA_INFER_BINARY) + " --weights " + out +
+                  "/simple_convnet.weights --limit " + std::to_string(kTest) +
+                  " --show 3 --bench-seconds 0 --predictions " + dir.file("classes.txt") +
+                  " --logits " + dir.file("logits.txt"));
+  ASSERT_EQ(infer.status, 0) << infer.output;
+  std::vector<std::vector<float>> classes = readRows(dir.file("classes.txt"));
+  std::vector<std::vector<float>> logits = readRows(dir.file("logits.txt"));
+  ASSERT_EQ(int64_t(classes.size()), kTest);
+  ASSERT_EQ(int64_t(logits.size()), kTest);
+
+  // The JIT's forward on the same images and parameters.
+  std::vector<Tensor> inputs;
+  for (const ArgumentInfo &arg : jit.forward->inputs())
+    inputs.push_back(arg.name == "x" ? test.images : trainer.parameters().at(arg.name));
+  std::vector<Tensor> jitOut = jit.forward->allocateOutputs(inputs);
+  jit.forward->runInto(inputs, jitOut);
+  const float *jitLogits = jitOut[0].data<float>();
+  int64_t same = 0, correct = 0;
+  for (int64_t i = 0; i < kTest; ++i) {
+    int jitClass = argmax(jitLogits + 10 * i, 10);
+    same += jitClass == int(classes[size_t(i)].at(0));
+    correct += jitClass == test.labels.data<int64_t>()[i];
+  }
+  EXPECT_EQ(same, kTest) << "the AOT binary and the JIT disagree on some classes";
+  char accuracy[64];
+  std::snprintf(accuracy, sizeof accuracy, "test accuracy: %.2f%%", 100.0 * double(correct) / kTest);
+  EXPECT_NE(infer.output.find(accuracy), std::string::npos) << accuracy << " vs:\n" << infer.output;
+  EXPECT_GT(correct, kTest / 2) << "the brief training should beat chance by far";
+
+  // The oracle on the first images.
+  Dataset head = test.subset(kReference);
+  reference::ReferenceFunction forward(*jit.module, "forward");
+  for (Tensor &t : inputs)
+    if (t.rank() == 4 && t.dim(0) == kTest) t = head.images;
+  std::vector<Tensor> refOut = forward.allocateOutputs(inputs);
+  forward.runInto(inputs, refOut);
+  for (int64_t i = 0; i < kReference; ++i)
+    for (int c = 0; c < 10; ++c) {
+      double want = refOut[0].data<float>()[10 * i + c];
+      EXPECT_NEAR(logits[size_t(i)][size_t(c)], want, 1e-4 + 1e-4 * std::abs(want))
+          << "image " << i << " class " << c;
+    }
+}
+
+TEST(AotSimpleConvNetTest, NablacReportsBadAotRequests) {
+  TempDir dir;
+  std::string nablac = NABLA_NABLAC;
+  Exec noDir = run(nablac + " --model simple_convnet --target host");
+  EXPECT_NE(noDir.status, 0);
+  EXPECT_NE(noDir.output.find("give the output directory with -o DIR"), std::string::npos) << noDir.output;
+  Exec badTarget = run(nablac + " --model simple_convnet --target sparc-cray -o " + dir.file("x"));
+  EXPECT_NE(badTarget.status, 0);
+  EXPECT_NE(badTarget.output.find("unknown AOT target 'sparc-cray'"), std::string::npos) << badTarget.output;
+  Exec training = run(nablac + " --model simple_convnet --target host --entry loss -o " + dir.file("x"));
+  EXPECT_NE(training.status, 0);
+  EXPECT_NE(training.output.find("has role 'label'"), std::string::npos) << training.output;
+  Exec noCheckpoint = run(nablac + " --model simple_convnet --target host --weights " +
+                         dir.file("absent.pb") + " -o " + dir.file("x"));
+  EXPECT_NE(noCheckpoint.status, 0);
+  EXPECT_NE(noCheckpoint.output.find("absent.pb"), std::string::npos) << noCheckpoint.output;
+}
+
+TEST(AotSimpleConvNetTest, CompileAotFromTheDslWritesTheThreeFiles) {
+  TempDir dir;
+  dsl::ModelBuilder model("simple_convnet");
+  dsl::defineSimpleConvNet(model);
+  std::map<std::string, Tensor> params = model.initialParameters(3);
+  halide::AotOutput out =
+      dsl::compileAOT(model, {.outDir = dir.file("lib"), .name = "tiny_net", .weights = &params});
+  EXPECT_EQ(out.library, dir.file("lib") + "/tiny_net.a");
+  EXPECT_EQ(out.weights, dir.file("lib") + "/tiny_net.weights");
+  std::ifstream header(out.header);
+  std::string text((std::istreambuf_iterator<char>(header)), std::istreambuf_iterator<char>());
+  for (const char *part : {"tiny_net_create(const char *weights_path)",
+                           "static inline int tiny_net_predict(tiny_net_model *model, int64_t batch",
+                           "#define TINY_NET_X_SIZE 784", "#define TINY_NET_LOGITS_SIZE 10",
+                           "{\"conv1.W\", NABLA_AOT_WEIGHT, 4, {30, 1, 5, 5}}"})
+    EXPECT_NE(text.find(part), std::string::npos) << part;
+  // The archive holds the kernel, one Halide runtime and the nabla AOT runtime.
+  Exec nm = run("nm --defined-only " + out.library);
+  ASSERT_EQ(nm.status, 0) << nm.output;
+  for (const char *symbol : {" T tiny_net_kernel_argv", " T nabla_aot_create", " T nabla_weights_read",
+                             "halide_set_error_handler"})
+    EXPECT_NE(nm.output.find(symbol), std::string::npos) << symbol;
+}
+
+} // namespace
