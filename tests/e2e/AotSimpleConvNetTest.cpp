@@ -3,7 +3,9 @@
 // and the standalone simple_convnet_infer (built from the AOT library)
 // predicting the same classes as the JIT on the same test images, with
 // logits near the reference interpreter's. Also: the binary links nothing
-// of the compiler (ldd), and nablac's errors for bad AOT requests.
+// of the compiler (ldd), nablac's errors for bad AOT requests, and the CUDA
+// build: PTX for every kernel, and a clean "no CUDA device" exit without a GPU
+// (the kernels themselves cannot be checked here: no GPU on the build hosts).
 #include "backends/reference/ReferenceFunction.h"
 #include "frontend/Compile.h"
 #include "frontend/Nets.h"
@@ -146,6 +148,49 @@ TEST(AotSimpleConvNetTest, NablacReportsBadAotRequests) {
                          dir.file("absent.pb") + " -o " + dir.file("x"));
   EXPECT_NE(noCheckpoint.status, 0);
   EXPECT_NE(noCheckpoint.output.find("absent.pb"), std::string::npos) << noCheckpoint.output;
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(AotSimpleConvNetTest, CudaLibraryEmbedsPtxForEveryKernel) {
+  std::string library = readFile(NABLA_CUDA_LIBRARY);
+  ASSERT_FALSE(library.empty()) << NABLA_CUDA_LIBRARY;
+  EXPECT_NE(library.find(".target sm_61"), std::string::npos) << "no PTX for compute capability 6.1";
+  // One kernel per stage of every op of @forward (conv+bias+relu, pool,
+  // flatten, affine+relu, affine), each in the PTX as an .entry.
+  for (const char *kernel : {".entry _kernel_fused_conv2d", ".entry _kernel_max_pool2d",
+                             ".entry _kernel_flatten", ".entry _kernel_fused_matmul",
+                             ".entry _kernel_matmul"})
+    EXPECT_NE(library.find(kernel), std::string::npos) << kernel;
+  EXPECT_NE(library.find("halide_cuda_device_interface"), std::string::npos)
+      << "the CUDA runtime is missing";
+}
+
+TEST(AotSimpleConvNetTest, CudaBinaryWithoutAGpuExitsWithAClearMessage) {
+  if (std::filesystem::exists("/dev/nvidia0")) GTEST_SKIP() << "a GPU is present";
+  Exec infer = run(std::string(NABLA_INFER_CUDA_BINARY) + " --weights " + NABLA_CUDA_WEIGHTS +
+                   " --limit 10 --bench-seconds 0");
+  EXPECT_EQ(infer.status, 1) << "a clean error exit, not a crash or an abort:\n" << infer.output;
+  EXPECT_NE(infer.output.find("no CUDA device available for model 'simple_convnet'"),
+            std::string::npos)
+      << infer.output;
+}
+
+TEST(AotSimpleConvNetTest, GpuSchedulesCoverDeeperNets) {
+  // Every op of these nets' @forward gets a GPU schedule Halide accepts:
+  // convolutions with padding, dropout at inference, batch norm, sigmoid.
+  TempDir dir;
+  dsl::ModelBuilder deep("deep_convnet");
+  dsl::defineDeepConvNet(deep);
+  halide::AotOutput out = dsl::compileAOT(deep, {.outDir = dir.file("deep"), .target = "host-cuda"});
+  EXPECT_NE(readFile(out.library).find(".target sm_61"), std::string::npos);
+  dsl::ModelBuilder mlp("mlp");
+  dsl::defineMultiLayerNet(mlp, {.activation = dsl::Activation::Sigmoid, .useBatchNorm = true});
+  out = dsl::compileAOT(mlp, {.outDir = dir.file("mlp"), .target = "host-cuda"});
+  EXPECT_NE(readFile(out.library).find(".entry"), std::string::npos);
 }
 
 TEST(AotSimpleConvNetTest, CompileAotFromTheDslWritesTheThreeFiles) {
