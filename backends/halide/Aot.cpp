@@ -30,8 +30,11 @@ Halide::Target parseTarget(const std::string &target) {
 /// The runtime function that names the target's GPU API, or "" on the CPU.
 std::string deviceInterfaceOf(const Halide::Target &target) {
   if (target.has_feature(Halide::Target::CUDA)) return "halide_cuda_device_interface";
+  // OpenCL runs the GPU schedule on any OpenCL device, a CPU one (pocl) too.
+  if (target.has_feature(Halide::Target::OpenCL)) return "halide_opencl_device_interface";
   if (target.has_gpu_feature())
-    throw Error("AOT target " + target.to_string() + ": only CPU and CUDA targets are supported");
+    throw Error("AOT target " + target.to_string() +
+                ": only CPU, CUDA and OpenCL targets are supported");
   return "";
 }
 

@@ -165,7 +165,8 @@ static int bind_weight(nabla_aot_model *m, int32_t i, const char *path) {
 /* On a GPU target: copies the weights to the device once, which also tells
  * right away whether there is a usable device. */
 static int upload_weights(nabla_aot_model *m) {
-  const char *device = strstr(m->spec->target ? m->spec->target : "", "cuda") ? "CUDA" : "GPU";
+  const char *target = m->spec->target ? m->spec->target : "";
+  const char *device = strstr(target, "cuda") ? "CUDA" : strstr(target, "opencl") ? "OpenCL" : "GPU";
   for (int32_t i = 0; i < m->spec->num_arguments; ++i) {
     if (m->spec->arguments[i].kind != NABLA_AOT_WEIGHT) continue;
     m->context.error[0] = '\0';
