@@ -37,7 +37,8 @@ void writeAotWeights(mlir::ModuleOp module, const std::string &entry,
   }
   if (!missing.empty())
     throw Error("no values for the weights of @" + entry + ": " + missing +
-                " (the checkpoint or parameter set does not hold them)");
+                " (the checkpoint or parameter set does not hold them; an argument without a "
+                "nabla.name attribute is called arg<i>)");
   if (nabla_weights_write(path.c_str(), int32_t(tensors.size()), tensors.data()) != 0)
     throw Error(nabla_aot_last_error());
 }
