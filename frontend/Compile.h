@@ -1,8 +1,10 @@
 // Compiling a DSL model for training and inference: the pass pipeline
 // (autodiff, train step, fusion, im2col) and a backend (the Halide JIT, or the
-// reference interpreter for checking).
+// reference interpreter for checking); or ahead of time, to a static library,
+// a C header and a weights file (compileAOT).
 #pragma once
 
+#include "backends/halide/Aot.h"
 #include "frontend/ModelBuilder.h"
 #include "passes/Pipelines.h"
 #include "runtime/CompiledFunction.h"
@@ -37,5 +39,21 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options);
 /// outlive it).
 std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, const std::string &name,
                                                         Backend backend);
+
+struct AotCompileOptions {
+  std::string outDir = ".";
+  std::string name;               // file stem and C prefix; default: the model's name
+  std::string target = "host";    // "host", "host-cuda" or a Halide target string
+  std::string entry = "forward";  // the function to compile
+  bool fuse = true, im2col = false; // the passes, as in CompileOptions
+  /// Parameter and state values by name (a trainer's parameters(), a
+  /// checkpoint's); when given, <name>.weights is written too.
+  const std::map<std::string, Tensor> *weights = nullptr;
+};
+
+/// Builds the model's module, runs the inference passes (fusion, im2col,
+/// cleanup; no autodiff) and compiles `entry` ahead of time: <name>.a,
+/// <name>.h and, with weights, <name>.weights in options.outDir.
+halide::AotOutput compileAOT(ModelBuilder &model, const AotCompileOptions &options);
 
 } // namespace nabla::dsl

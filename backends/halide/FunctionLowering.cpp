@@ -1,6 +1,7 @@
 #include "backends/halide/FunctionLowering.h"
 
 #include "backends/halide/CpuSchedule.h"
+#include "backends/halide/GpuSchedule.h"
 #include "backends/halide/Lowering.h"
 #include "runtime/Error.h"
 
@@ -141,7 +142,8 @@ LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target) {
     outputs.push_back(r);
     lowered.outputs.push_back(r.func);
   }
-  scheduleForCpu(all, lowered.outputs, target);
+  if (target.has_gpu_feature()) scheduleForGpu(all, lowered.outputs, target);
+  else scheduleForCpu(all, lowered.outputs, target);
   lowered.pipeline = Halide::Pipeline(lowered.outputs);
   return lowered;
 }

@@ -1,6 +1,7 @@
 // Lowers a whole nabla function (and, inlined, every private function it
 // calls) to one Halide Pipeline: tensor arguments become ImageParams, results
-// become the pipeline's outputs, and the CPU schedule is applied.
+// become the pipeline's outputs, and the CPU schedule (or, for a target with a
+// GPU feature, the GPU schedule) is applied.
 #pragma once
 
 #include "Halide.h"
@@ -21,7 +22,7 @@ struct LoweredFunction {
 /// calls) that has no Halide lowering, or doing nothing when all have one.
 void checkLowerable(mlir::FuncOp func);
 
-/// Lowers `func` and schedules it for `target` (CPU). Throws nabla::Error.
+/// Lowers `func` and schedules it for `target` (CPU or GPU). Throws nabla::Error.
 LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target);
 
 } // namespace nabla::halide

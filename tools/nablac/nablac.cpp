@@ -1,8 +1,8 @@
 // nablac: the nabla compiler driver. Reads a model (a .mlir file, an .onnx
 // file or one of the textbook nets built with the DSL) and emits it at a
 // chosen stage: MLIR after any part of the pass pipeline, Halide's loop nest,
-// LLVM IR or assembly of a function, or a JIT run with a timing and memory
-// report.
+// LLVM IR or assembly of a function, a JIT run with a timing and memory
+// report, an ONNX file, or an ahead-of-time library (-emit=aot, AotCommand.h).
 #include "frontend/ModelBuilder.h"
 #include "frontend/Nets.h"
 #include "backends/halide/Emit.h"
@@ -11,9 +11,10 @@
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
-#include "tools/nablac/JitRun.h"
 #include "runtime/Error.h"
 #include "runtime/Optimizer.h"
+#include "tools/nablac/AotCommand.h"
+#include "tools/nablac/JitRun.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -49,6 +50,8 @@ const std::vector<std::pair<std::string, std::string>> kStages = {
     {"llvm", "LLVM IR of --entry for the host CPU"},
     {"asm", "host assembly of --entry"},
     {"jit", "JIT-compile --entry, run it on seeded inputs at --batch, report times and memory"},
+    {"aot", "a static library, C header and weights file of --entry (default forward) for "
+            "--target (default host) in the -o directory"},
     {"onnx", "an ONNX model of @forward (@main for .onnx input; --function picks another) "
              "with its parameters as initializers (needs -o)"},
 };
@@ -93,8 +96,9 @@ mlir::OwningOpRef<mlir::ModuleOp> parseFile(const std::string &path, mlir::MLIRC
 /// LLVM tools spell long options with one dash (-emit=mlir); CLI11 reads
 /// "-emit" as "-e mit". Rewrite known long names to the two-dash form.
 std::vector<std::string> normalizeArguments(int argc, char **argv) {
-  const std::set<std::string> longNames = {"emit",  "model", "output", "function",
-                                           "optimizer", "help", "entry", "batch", "weights"};
+  const std::set<std::string> longNames = {"emit",   "model",  "output", "function", "optimizer",
+                                           "help",   "target", "entry",  "weights",  "name",
+                                           "seed",   "batch"};
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -173,8 +177,10 @@ int main(int argc, char **argv) {
   app.add_option("--dump-ir-dir", o.dumpIrDir, "write DIR/NN-<pass>.mlir after every pass");
   onnx_io::OnnxExportRequest onnxExport;
   app.add_option("--weights", onnxExport.weights,
-                 "-emit=onnx: parameter values from this checkpoint (default: a --model's "
-                 "initial values for seed 0, an .onnx input's initializers)");
+                 "-emit=onnx|aot: parameter values from this checkpoint (default: a --model's "
+                 "initial values for --seed, an .onnx input's initializers)");
+  tools::AotCommandOptions aot;
+  tools::addAotOptions(app, aot);
   try {
     app.parse(normalizeArguments(argc, argv));
   } catch (const CLI::ParseError &e) {
@@ -203,6 +209,14 @@ int main(int argc, char **argv) {
       onnxExport.function = "main";
     } else {
       module = parseFile(input, fileContext);
+    }
+    if (tools::aotRequested(app, emit, aot)) {
+      aot.entry = o.entry.empty() ? "forward" : o.entry;
+      aot.weights = onnxExport.weights;
+      aot.noFuse = !o.fuse;
+      aot.im2col = o.im2col;
+      tools::runAotCommand(*module, builder.get(), model.empty() ? input : model, output, aot);
+      return 0;
     }
 
     mlir::MLIRContext *context = module->getContext();

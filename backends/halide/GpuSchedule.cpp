@@ -1,0 +1,84 @@
+#include "backends/halide/GpuSchedule.h"
+
+#include <set>
+
+namespace nabla::halide {
+
+using Halide::TailStrategy;
+using Halide::Var;
+
+namespace {
+
+constexpr int kThreadsX = 16, kThreadsY = 16, kThreads1D = 256;
+
+/// Whether update `u` of `f` writes f(pure vars...) with every pure var in
+/// its own position: only then can those vars become GPU block/thread loops
+/// (each thread then owns its output elements across the reduction).
+bool updateIsGatherStyle(const Halide::Func &f, int u) {
+  std::vector<Var> pure = f.args();
+  std::vector<Halide::Expr> lhs = f.update_args(u);
+  if (lhs.size() != pure.size()) return false;
+  for (size_t d = 0; d < pure.size(); ++d) {
+    const auto *v = lhs[d].as<Halide::Internal::Variable>();
+    if (!v || v->name != pure[d].name()) return false;
+  }
+  return true;
+}
+
+/// Tiles one stage's pure dims over blocks and threads.
+template <typename StageT> void tileStage(StageT &&stage, const std::vector<Var> &args) {
+  switch (args.size()) {
+  case 0:
+    stage.gpu_single_thread();
+    return;
+  case 1: {
+    Var block("gpu_b0"), thread("gpu_t0");
+    stage.gpu_tile(args[0], block, thread, kThreads1D, TailStrategy::GuardWithIf);
+    return;
+  }
+  default: {
+    Var bx("gpu_bx"), by("gpu_by"), tx("gpu_tx"), ty("gpu_ty");
+    stage.gpu_tile(args[0], args[1], bx, by, tx, ty, kThreadsX, kThreadsY,
+                   TailStrategy::GuardWithIf);
+    if (args.size() > 2) {
+      // Halide has three block dims: the outer dims become one.
+      Var outer = args[2];
+      for (size_t d = 3; d < args.size(); ++d) {
+        Var fused("gpu_bz" + std::to_string(d));
+        stage.fuse(outer, args[d], fused);
+        outer = fused;
+      }
+      stage.gpu_blocks(outer);
+    }
+  }
+  }
+}
+
+void scheduleFunc(Halide::Func f) {
+  f.compute_root();
+  std::vector<Var> args = f.args();
+  tileStage(f, args);
+  for (int u = 0; u < f.num_update_definitions(); ++u)
+    // A scatter-style update (none in inference graphs) stays on the host:
+    // slower, still correct, Halide copies the buffer between the two.
+    if (updateIsGatherStyle(f, u)) tileStage(f.update(u), args);
+}
+
+void schedule(const LoweredTensor &t, std::set<std::string> &done) {
+  if (t.kind == ScheduleKind::Input || !done.insert(t.func.name()).second) return;
+  for (const LoweredTensor &stage : t.stages) schedule(stage, done);
+  scheduleFunc(t.func);
+}
+
+} // namespace
+
+void scheduleForGpu(const std::vector<LoweredTensor> &tensors,
+                    const std::vector<Halide::Func> &outputs, const Halide::Target &target) {
+  (void)target; // Default_GPU: the target's GPU feature picks the API
+  std::set<std::string> done;
+  for (const LoweredTensor &t : tensors) schedule(t, done);
+  for (const Halide::Func &f : outputs) // normally listed already; harmless otherwise
+    if (!done.count(f.name())) scheduleFunc(f);
+}
+
+} // namespace nabla::halide

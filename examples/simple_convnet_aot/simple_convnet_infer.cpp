@@ -1,0 +1,154 @@
+// simple_convnet_infer: the textbook's SimpleConvNet classifying Fashion-MNIST
+// through the library `nablac --target host` wrote (simple_convnet.a, .h and
+// .weights). It links that library, zlib and libc only: no nabla runtime,
+// libHalide, LLVM, MLIR or protobuf (tests/e2e checks with ldd).
+//
+//   simple_convnet_infer --weights simple_convnet.weights [--data DIR]
+//       [--limit N] [--show N] [--predictions FILE] [--logits FILE] [--bench-seconds S]
+//
+// Prints the first predictions, the test accuracy and the throughput at
+// batch 1 and batch 100. Exits 1 with the library's message on any error
+// (a bad weights file, no CUDA device for the host-cuda build).
+#include "IdxFile.h"
+#include "simple_convnet.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char *const kClasses[] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+constexpr int64_t kImage = SIMPLE_CONVNET_X_SIZE, kClassCount = SIMPLE_CONVNET_LOGITS_SIZE;
+
+struct Options {
+  std::string weights, data = "/usr/share/datasets/fashion-mnist", predictions, logits;
+  int64_t limit = 0, show = 10;
+  double benchSeconds = 1.0;
+};
+
+[[noreturn]] void usage(const char *problem) {
+  std::fprintf(stderr,
+               "simple_convnet_infer: %s\nusage: simple_convnet_infer --weights FILE [--data DIR] "
+               "[--limit N] [--show N] [--predictions FILE] [--logits FILE] [--bench-seconds S]\n",
+               problem);
+  std::exit(2);
+}
+
+Options parse(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
+    const char *value = argv[++i];
+    if (flag == "--weights") o.weights = value;
+    else if (flag == "--data") o.data = value;
+    else if (flag == "--predictions") o.predictions = value;
+    else if (flag == "--logits") o.logits = value;
+    else if (flag == "--limit") o.limit = std::atoll(value);
+    else if (flag == "--show") o.show = std::atoll(value);
+    else if (flag == "--bench-seconds") o.benchSeconds = std::atof(value);
+    else usage(("unknown option " + flag).c_str());
+  }
+  if (o.weights.empty()) usage("--weights is required");
+  return o;
+}
+
+int argmax(const float *row) {
+  return int(std::max_element(row, row + kClassCount) - row);
+}
+
+/// Median, min and max seconds per call of `batch` images, over calls
+/// repeated for about `seconds` (after one warm-up call).
+struct Timing { double median, min, max; int64_t calls; };
+bool time(simple_convnet_model *model, const idx::Images &test, int64_t batch, double seconds,
+          Timing &out) {
+  std::vector<float> logits(size_t(batch * kClassCount));
+  std::vector<double> samples;
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t call = 0;; ++call) {
+    int64_t first = (call * batch) % (test.count - batch + 1);
+    auto t0 = std::chrono::steady_clock::now();
+    if (simple_convnet_predict(model, batch, &test.pixels[size_t(first * kImage)], logits.data()))
+      return false;
+    auto t1 = std::chrono::steady_clock::now();
+    if (call > 0) samples.push_back(std::chrono::duration<double>(t1 - t0).count());
+    if (call > 0 && std::chrono::duration<double>(t1 - start).count() >= seconds) break;
+  }
+  std::sort(samples.begin(), samples.end());
+  out = {samples[samples.size() / 2], samples.front(), samples.back(), int64_t(samples.size())};
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options = parse(argc, argv);
+  idx::Images test;
+  std::string error;
+  if (!idx::readSplit(options.data, "t10k", options.limit, test, error)) {
+    std::fprintf(stderr, "simple_convnet_infer: %s\n", error.c_str());
+    return 1;
+  }
+  if (test.rows * test.cols != kImage) {
+    std::fprintf(stderr, "simple_convnet_infer: images are %lldx%lld, the model takes %lld pixels\n",
+                 (long long)test.rows, (long long)test.cols, (long long)kImage);
+    return 1;
+  }
+  simple_convnet_model *model = simple_convnet_create(options.weights.c_str());
+  if (!model) {
+    std::fprintf(stderr, "simple_convnet_infer: %s\n", simple_convnet_last_error());
+    return 1;
+  }
+
+  // Every test image, in batches of 100 (the last one shorter).
+  std::vector<float> logits(size_t(test.count * kClassCount));
+  for (int64_t first = 0; first < test.count; first += 100) {
+    int64_t batch = std::min<int64_t>(100, test.count - first);
+    if (simple_convnet_predict(model, batch, &test.pixels[size_t(first * kImage)],
+                               &logits[size_t(first * kClassCount)])) {
+      std::fprintf(stderr, "simple_convnet_infer: %s\n", simple_convnet_last_error());
+      simple_convnet_destroy(model);
+      return 1;
+    }
+  }
+  int64_t correct = 0;
+  FILE *predictions = options.predictions.empty() ? nullptr : std::fopen(options.predictions.c_str(), "w");
+  FILE *logitsFile = options.logits.empty() ? nullptr : std::fopen(options.logits.c_str(), "w");
+  for (int64_t i = 0; i < test.count; ++i) {
+    const float *row = &logits[size_t(i * kClassCount)];
+    int predicted = argmax(row);
+    correct += predicted == test.labels[size_t(i)];
+    if (i < options.show)
+      std::printf("image %4lld: %-11s (label: %s)\n", (long long)i, kClasses[predicted],
+                  kClasses[test.labels[size_t(i)]]);
+    if (predictions) std::fprintf(predictions, "%d\n", predicted);
+    if (logitsFile)
+      for (int64_t c = 0; c < kClassCount; ++c)
+        std::fprintf(logitsFile, "%.9g%c", row[c], c + 1 < kClassCount ? ' ' : '\n');
+  }
+  if (predictions) std::fclose(predictions);
+  if (logitsFile) std::fclose(logitsFile);
+  std::printf("test accuracy: %.2f%% (%lld of %lld images)\n", 100.0 * double(correct) / double(test.count),
+              (long long)correct, (long long)test.count);
+
+  for (int64_t batch : {int64_t(1), int64_t(100)}) {
+    if (options.benchSeconds <= 0 || batch > test.count) continue;
+    Timing t;
+    if (!time(model, test, batch, options.benchSeconds, t)) {
+      std::fprintf(stderr, "simple_convnet_infer: %s\n", simple_convnet_last_error());
+      simple_convnet_destroy(model);
+      return 1;
+    }
+    std::printf("batch %3lld: %9.0f images/s, %.4f ms per call (median of %lld; min %.4f, max %.4f)\n",
+                (long long)batch, double(batch) / t.median, 1e3 * t.median, (long long)t.calls,
+                1e3 * t.min, 1e3 * t.max);
+  }
+  simple_convnet_destroy(model);
+  return 0;
+}

@@ -1,0 +1,42 @@
+// nablac's AOT command: `nablac MODEL --target host|host-cuda [--entry forward]
+// [--weights checkpoint.pb] -o DIR` writes DIR/<name>.a, <name>.h and
+// <name>.weights (see backends/halide/Aot.h). Kept apart from nablac.cpp so
+// the driver only registers the options and makes one call.
+#pragma once
+
+#include "frontend/ModelBuilder.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace nabla::tools {
+
+struct AotCommandOptions {
+  std::string target; // non-empty (with no -emit) selects the AOT command; default host
+  std::string entry = "forward";
+  std::string weights; // a training checkpoint (checkpoint.pb)
+  std::string name;    // default: the model's name or the input file's stem
+  uint64_t seed = 0;   // library models without --weights: initial parameters
+  bool noFuse = false, im2col = false;
+};
+
+/// Adds --target, --name, --seed. --entry, --weights, --no-fuse and --im2col
+/// are nablac's own options, shared with the other stages; the driver copies
+/// them into `options`.
+void addAotOptions(CLI::App &app, AotCommandOptions &options);
+
+/// Whether this command line asks for AOT: -emit=aot, or --target with no -emit.
+bool aotRequested(const CLI::App &app, const std::string &emit, const AotCommandOptions &options);
+
+/// Runs the inference passes on `module` and compiles it ahead of time into
+/// directory `outDir`. `builder` is the library model's builder (for its
+/// initial parameters) or null for a file; `source` is the model's name or
+/// the input path. Prints the files written; throws nabla::Error.
+void runAotCommand(mlir::ModuleOp module, dsl::ModelBuilder *builder, const std::string &source,
+                   const std::string &outDir, const AotCommandOptions &options);
+
+} // namespace nabla::tools
