@@ -19,13 +19,27 @@ int64_t staticExtent(const LoweredTensor &t, int d) {
   return extent ? *extent : 0;
 }
 
+/// Elements of `t` per index of its outermost dim (0 when not all static).
+int64_t innerElements(const LoweredTensor &t) {
+  int64_t n = 1;
+  for (int d = 1; d < t.rank(); ++d) n *= staticExtent(t, d);
+  return n;
+}
+
 /// Pure definition: root, vectorize dim 0, parallel over the outermost dim.
-void schedulePure(Halide::Func f, int vector) {
+/// A parallel task gets at least ~8K elements: an im2col matrix of 4-wide
+/// rows would otherwise spawn one task per row, and the thread pool's
+/// per-task cost would dwarf the copy.
+void schedulePure(Halide::Func f, int vector, int64_t inner = 0) {
   f.compute_root();
   std::vector<Var> args = f.args();
   if (args.empty()) return;
   f.vectorize(args[0], vector, TailStrategy::GuardWithIf);
-  if (args.size() >= 2) f.parallel(args.back());
+  if (args.size() < 2) return;
+  constexpr int64_t kTaskElements = 8192;
+  int64_t rowsPerTask = inner > 0 ? std::max<int64_t>(1, kTaskElements / inner) : 1;
+  if (rowsPerTask > 1) f.parallel(args.back(), int32_t(rowsPerTask), TailStrategy::GuardWithIf);
+  else f.parallel(args.back());
 }
 
 /// Gather-style updates `f(vars) op= g(vars, r)`: the vector lanes run over
@@ -193,10 +207,10 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
   case ScheduleKind::Input:
     return;
   case ScheduleKind::Pointwise:
-    schedulePure(t.func, vector);
+    schedulePure(t.func, vector, innerElements(t));
     return;
   case ScheduleKind::Reduction:
-    schedulePure(t.func, vector);
+    schedulePure(t.func, vector, innerElements(t));
     scheduleUpdates(t.func, vector, true, t.registerTile, &t);
     return;
   case ScheduleKind::Matmul:

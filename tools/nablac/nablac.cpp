@@ -123,7 +123,7 @@ PipelineOptions pipelineFor(const std::string &stage, const Options &o, bool has
   p.optimizer = at >= stageIndex("mlir-train-step") && (hasLoss || !pastTrainStep) ? o.optimizer : "";
   p.fuse = at >= stageIndex("mlir-fused") && o.fuse;
   p.cleanup = at >= stageIndex("mlir-fused");
-  p.im2col = stage == "mlir-im2col" || (at >= stageIndex("mlir-im2col") && o.im2col);
+  p.im2col = stage == "mlir-im2col" || (at >= stageIndex("mlir-fused") && o.im2col);
   p.planMemoryBatch = stage == "mlir-planned" ? o.batch : 0;
   return p;
 }
@@ -172,7 +172,7 @@ int main(int argc, char **argv) {
   app.add_option("--batch", o.batch, "size of dynamic (batch) dimensions for mlir-planned and jit")
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_flag("!--no-fuse", o.fuse, "skip --nabla-fuse-conv-bias-relu");
-  app.add_flag("--im2col", o.im2col, "lower conv and pooling to im2col + GEMM in later stages");
+  app.add_flag("--im2col", o.im2col, "lower conv and pooling to im2col + GEMM (mlir-fused and the backend stages)");
   app.add_flag("--print-ir-after-all", o.printIrAfterAll, "print the module after every pass (stderr)");
   app.add_option("--dump-ir-dir", o.dumpIrDir, "write DIR/NN-<pass>.mlir after every pass");
   onnx_io::OnnxExportRequest onnxExport;
