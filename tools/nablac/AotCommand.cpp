@@ -49,7 +49,7 @@ void addAotOptions(CLI::App &app, AotCommandOptions &o) {
                  "compile ahead of time for: host, host-cuda or a Halide target string; writes "
                  "<name>.a, <name>.h and <name>.weights into the -o directory");
   app.add_option("--name", o.name, "AOT: file stem and C prefix (default: the model's name)");
-  app.add_option("--seed", o.seed, "AOT: seed of the initial parameters used without --weights")
+  app.add_option("--seed", o.seed, "seed of a --model's initial parameters, used without --weights (aot, onnx)")
       ->capture_default_str();
 }
 
@@ -57,11 +57,12 @@ bool aotRequested(const CLI::App &app, const std::string &emit, const AotCommand
   return emit == "aot" || (!options.target.empty() && app.count("--emit") == 0);
 }
 
-void runAotCommand(mlir::ModuleOp module, dsl::ModelBuilder *builder, const std::string &source,
-                   const std::string &outDir, const AotCommandOptions &options) {
+void runAotCommand(mlir::ModuleOp module, const std::string &source, bool fromFile,
+                   const DefaultWeights &defaults, const std::string &outDir,
+                   const AotCommandOptions &options) {
   if (outDir.empty() || outDir == "-")
     throw Error("AOT writes several files: give the output directory with -o DIR");
-  halide::AotOptions aot{outDir, libraryName(source, builder == nullptr, options),
+  halide::AotOptions aot{outDir, libraryName(source, fromFile, options),
                          options.target.empty() ? "host" : options.target};
   std::map<std::string, Tensor> weights;
   std::string weightsFrom;
@@ -69,10 +70,9 @@ void runAotCommand(mlir::ModuleOp module, dsl::ModelBuilder *builder, const std:
     Checkpoint checkpoint = loadCheckpoint(options.weights);
     for (const NamedTensor &p : checkpoint.parameters) weights[p.name] = p.tensor;
     weightsFrom = options.weights;
-  } else if (builder) {
-    weights = builder->initialParameters(options.seed);
-    weightsFrom = "the initial parameters, seed " + std::to_string(options.seed) +
-                  " (give --weights CHECKPOINT for trained ones)";
+  } else if (!defaults.values.empty()) {
+    weights = defaults.values;
+    weightsFrom = defaults.source + " (give --weights CHECKPOINT for trained ones)";
   }
   runInferencePasses(module, options);
   halide::AotOutput out =

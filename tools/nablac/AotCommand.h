@@ -4,13 +4,14 @@
 // the driver only registers the options and makes one call.
 #pragma once
 
-#include "frontend/ModelBuilder.h"
+#include "runtime/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace nabla::tools {
@@ -20,7 +21,7 @@ struct AotCommandOptions {
   std::string entry = "forward";
   std::string weights; // a training checkpoint (checkpoint.pb)
   std::string name;    // default: the model's name or the input file's stem
-  uint64_t seed = 0;   // library models without --weights: initial parameters
+  uint64_t seed = 0;   // library models without --weights: initial parameters (nablac reads it)
   bool noFuse = false, im2col = false;
 };
 
@@ -32,11 +33,19 @@ void addAotOptions(CLI::App &app, AotCommandOptions &options);
 /// Whether this command line asks for AOT: -emit=aot, or --target with no -emit.
 bool aotRequested(const CLI::App &app, const std::string &emit, const AotCommandOptions &options);
 
+/// Where parameter values come from without --weights: a library model's
+/// initial values, an ONNX model's initializers (empty for a .mlir file).
+struct DefaultWeights {
+  std::map<std::string, Tensor> values;
+  std::string source; // for the report: "the initial values of ... for seed 0"
+};
+
 /// Runs the inference passes on `module` and compiles it ahead of time into
-/// directory `outDir`. `builder` is the library model's builder (for its
-/// initial parameters) or null for a file; `source` is the model's name or
-/// the input path. Prints the files written; throws nabla::Error.
-void runAotCommand(mlir::ModuleOp module, dsl::ModelBuilder *builder, const std::string &source,
-                   const std::string &outDir, const AotCommandOptions &options);
+/// directory `outDir`. `source` is the model's name or the input path
+/// (`fromFile`), which names the library. Prints the files written; throws
+/// nabla::Error.
+void runAotCommand(mlir::ModuleOp module, const std::string &source, bool fromFile,
+                   const DefaultWeights &defaults, const std::string &outDir,
+                   const AotCommandOptions &options);
 
 } // namespace nabla::tools

@@ -197,8 +197,9 @@ int main(int argc, char **argv) {
     if (!model.empty()) {
       builder = std::make_unique<dsl::ModelBuilder>(model);
       module = buildLibraryModel(model, *builder);
-      onnxExport.defaults = builder->initialParameters(0);
-      onnxExport.defaultsSource = "the initial values of " + model + " for seed 0";
+      onnxExport.defaults = builder->initialParameters(aot.seed);
+      onnxExport.defaultsSource =
+          "the initial values of " + model + " for seed " + std::to_string(aot.seed);
     } else if (llvm::StringRef(input).endswith(".onnx")) {
       // Initializers become "param" arguments of @main; their values are
       // not part of the emitted IR.
@@ -211,11 +212,14 @@ int main(int argc, char **argv) {
       module = parseFile(input, fileContext);
     }
     if (tools::aotRequested(app, emit, aot)) {
-      aot.entry = o.entry.empty() ? "forward" : o.entry;
+      bool imported = !module->lookupSymbol<mlir::FuncOp>("forward") &&
+                      module->lookupSymbol<mlir::FuncOp>("main");
+      aot.entry = !o.entry.empty() ? o.entry : imported ? "main" : "forward";
       aot.weights = onnxExport.weights;
       aot.noFuse = !o.fuse;
       aot.im2col = o.im2col;
-      tools::runAotCommand(*module, builder.get(), model.empty() ? input : model, output, aot);
+      tools::runAotCommand(*module, model.empty() ? input : model, model.empty(),
+                           {onnxExport.defaults, onnxExport.defaultsSource}, output, aot);
       return 0;
     }
 
