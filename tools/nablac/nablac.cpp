@@ -145,6 +145,71 @@ void writeText(const std::string &text, const std::string &output) {
   if (!(out << text)) throw Error("cannot write " + output);
 }
 
+struct LoadedModel {
+  std::unique_ptr<dsl::ModelBuilder> builder; // a library model's, kept alive
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  tools::DefaultWeights defaults; // parameter values without --weights
+  bool fromOnnx = false;
+};
+
+/// A library model (with its initial values for `seed`), an .onnx file (with
+/// its initializers; they are not part of the IR) or a .mlir file.
+LoadedModel loadModel(const std::string &input, const std::string &model, uint64_t seed,
+                      mlir::MLIRContext &fileContext) {
+  LoadedModel loaded;
+  if (!model.empty()) {
+    loaded.builder = std::make_unique<dsl::ModelBuilder>(model);
+    loaded.module = buildLibraryModel(model, *loaded.builder);
+    loaded.defaults = {loaded.builder->initialParameters(seed),
+                       "the initial values of " + model + " for seed " + std::to_string(seed)};
+  } else if (llvm::StringRef(input).endswith(".onnx")) {
+    onnx_io::OnnxImport imported = onnx_io::importOnnx(input, fileContext);
+    loaded.module = std::move(imported.module);
+    loaded.defaults = {{imported.params.begin(), imported.params.end()},
+                       "the initializers of " + input};
+    loaded.fromOnnx = true;
+  } else {
+    loaded.module = parseFile(input, fileContext);
+  }
+  return loaded;
+}
+
+/// Runs `pipeline` (with the dump and print options) and verifies the result.
+void runPasses(mlir::ModuleOp module, const PipelineOptions &pipeline, const Options &o) {
+  if (!pipeline.optimizer.empty()) parseOptimizer(pipeline.optimizer); // a clear error first
+  mlir::MLIRContext *context = module->getContext();
+  mlir::PassManager pm(context);
+  buildPipeline(pm, pipeline);
+  if (!o.dumpIrDir.empty()) enableIrDumps(pm, o.dumpIrDir, module);
+  if (o.printIrAfterAll) enableIrPrinting(pm);
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(context, [&](mlir::Diagnostic &d) {
+    llvm::raw_string_ostream os(diagnostics);
+    os << d.getLocation() << ": " << d.str() << "\n";
+    for (auto &note : d.getNotes()) os << note.getLocation() << ": note: " << note.str() << "\n";
+    return mlir::success();
+  });
+  if (mlir::failed(pm.run(module)) || mlir::failed(mlir::verify(module)))
+    throw Error("compilation failed:\n" + diagnostics);
+}
+
+/// -emit=halide-stmt|llvm|asm of `entry` to `output` ('-': stdout).
+void emitHalide(mlir::ModuleOp module, const std::string &entry, const std::string &emit,
+                const std::string &output) {
+  halide::EmitKind kind = emit == "halide-stmt" ? halide::EmitKind::Stmt
+                          : emit == "llvm"      ? halide::EmitKind::Llvm
+                                                : halide::EmitKind::Assembly;
+  if (output != "-") return halide::emitFunction(module, entry, kind, output);
+  // Halide writes files: go through a temporary one for stdout.
+  llvm::SmallString<128> path;
+  if (llvm::sys::fs::createTemporaryFile("nablac", "txt", path))
+    throw Error("cannot create a temporary file");
+  halide::emitFunction(module, entry, kind, path.str().str());
+  std::ifstream in(path.str().str());
+  std::cout << in.rdbuf();
+  llvm::sys::fs::remove(path);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -189,96 +254,53 @@ int main(int argc, char **argv) {
 
   try {
     if (input.empty() == model.empty()) throw Error("give either an input file or --model");
-    std::unique_ptr<dsl::ModelBuilder> builder;
     mlir::DialectRegistry registry;
     registerNablaDialects(registry);
     mlir::MLIRContext fileContext(registry);
-    mlir::OwningOpRef<mlir::ModuleOp> module;
-    if (!model.empty()) {
-      builder = std::make_unique<dsl::ModelBuilder>(model);
-      module = buildLibraryModel(model, *builder);
-      onnxExport.defaults = builder->initialParameters(aot.seed);
-      onnxExport.defaultsSource =
-          "the initial values of " + model + " for seed " + std::to_string(aot.seed);
-    } else if (llvm::StringRef(input).endswith(".onnx")) {
-      // Initializers become "param" arguments of @main; their values are
-      // not part of the emitted IR.
-      onnx_io::OnnxImport imported = onnx_io::importOnnx(input, fileContext);
-      module = std::move(imported.module);
-      onnxExport.defaults = {imported.params.begin(), imported.params.end()};
-      onnxExport.defaultsSource = "the initializers of " + input;
-      onnxExport.function = "main";
-    } else {
-      module = parseFile(input, fileContext);
+    LoadedModel loaded = loadModel(input, model, aot.seed, fileContext);
+    mlir::ModuleOp module = *loaded.module;
+    if (!loaded.defaults.source.empty()) {
+      onnxExport.defaults = loaded.defaults.values;
+      onnxExport.defaultsSource = loaded.defaults.source;
     }
+    if (loaded.fromOnnx) onnxExport.function = "main";
     if (tools::aotRequested(app, emit, aot)) {
-      bool imported = !module->lookupSymbol<mlir::FuncOp>("forward") &&
-                      module->lookupSymbol<mlir::FuncOp>("main");
-      aot.entry = !o.entry.empty() ? o.entry : imported ? "main" : "forward";
+      aot.entry = !o.entry.empty() ? o.entry : loaded.fromOnnx ? "main" : "forward";
       aot.weights = onnxExport.weights;
       aot.noFuse = !o.fuse;
       aot.im2col = o.im2col;
-      tools::runAotCommand(*module, model.empty() ? input : model, model.empty(),
-                           {onnxExport.defaults, onnxExport.defaultsSource}, output, aot);
+      tools::runAotCommand(module, model.empty() ? input : model, model.empty(), loaded.defaults,
+                           output, aot);
       return 0;
     }
 
-    mlir::MLIRContext *context = module->getContext();
-    bool hasLoss = bool(module->lookupSymbol<mlir::FuncOp>(o.function));
     // ONNX export writes the model as built: the backends' stages compile
     // the optimized pipeline (as the DSL does).
     std::string passStage = emit == "onnx" ? "mlir" : emitsMlir(emit) ? emit : "mlir-fused";
-    PipelineOptions pipeline = pipelineFor(passStage, o, hasLoss);
-    if (!pipeline.optimizer.empty()) parseOptimizer(pipeline.optimizer); // a clear error first
-    mlir::PassManager pm(context);
-    buildPipeline(pm, pipeline);
-    if (!o.dumpIrDir.empty()) enableIrDumps(pm, o.dumpIrDir, *module);
-    if (o.printIrAfterAll) enableIrPrinting(pm);
-    std::string diagnostics;
-    mlir::ScopedDiagnosticHandler handler(context, [&](mlir::Diagnostic &d) {
-      llvm::raw_string_ostream os(diagnostics);
-      os << d.getLocation() << ": " << d.str() << "\n";
-      for (auto &note : d.getNotes()) os << note.getLocation() << ": note: " << note.str() << "\n";
-      return mlir::success();
-    });
-    if (mlir::failed(pm.run(*module)) || mlir::failed(mlir::verify(*module)))
-      throw Error("compilation failed:\n" + diagnostics);
+    bool hasLoss = bool(module.lookupSymbol<mlir::FuncOp>(o.function));
+    runPasses(module, pipelineFor(passStage, o, hasLoss), o);
 
     if (emit == "onnx") {
       if (app.count("--function")) onnxExport.function = o.function;
       onnxExport.output = output;
-      onnx_io::exportOnnxFile(*module, onnxExport);
+      onnx_io::exportOnnxFile(module, onnxExport);
       return 0;
     }
     if (emitsMlir(emit)) {
       std::string text;
       llvm::raw_string_ostream os(text);
-      module->print(os);
+      module.print(os);
       writeText(os.str(), output);
       return 0;
     }
-    std::string entry = o.entry.empty() ? defaultEntry(*module, o) : o.entry;
+    std::string entry = o.entry.empty() ? defaultEntry(module, o) : o.entry;
     if (emit == "jit") {
       std::ostringstream report;
-      tools::runJit(*module, entry, {.batch = o.batch}, report);
+      tools::runJit(module, entry, {.batch = o.batch}, report);
       writeText(report.str(), output);
       return 0;
     }
-    halide::EmitKind kind = emit == "halide-stmt" ? halide::EmitKind::Stmt
-                            : emit == "llvm"      ? halide::EmitKind::Llvm
-                                                  : halide::EmitKind::Assembly;
-    if (output == "-") {
-      // Halide writes files: go through a temporary one for stdout.
-      llvm::SmallString<128> path;
-      if (llvm::sys::fs::createTemporaryFile("nablac", "txt", path))
-        throw Error("cannot create a temporary file");
-      halide::emitFunction(*module, entry, kind, path.str().str());
-      std::ifstream in(path.str().str());
-      std::cout << in.rdbuf();
-      llvm::sys::fs::remove(path);
-    } else {
-      halide::emitFunction(*module, entry, kind, output);
-    }
+    emitHalide(module, entry, emit, output);
     return 0;
   } catch (const Error &e) {
     std::cerr << "nablac: error: " << e.what() << "\n";
