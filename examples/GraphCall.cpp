@@ -29,13 +29,14 @@ NamedTensors callByName(const CompiledFunction &f, const NamedTensors &args) {
 }
 
 CompiledGraph compileGraph(dsl::ModelBuilder &model, const std::vector<std::string> &functions,
-                           dsl::Backend backend, bool differentiate) {
+                           dsl::Backend backend, bool differentiate, const std::string &optimizer) {
   CompiledGraph graph;
   graph.module = model.build();
   mlir::MLIRContext *context = graph.module->getContext();
   mlir::PassManager pm(context);
   PipelineOptions pipeline;
   pipeline.autodiff = differentiate;
+  pipeline.optimizer = optimizer;
   buildPipeline(pm, pipeline);
   std::string diagnostics;
   mlir::ScopedDiagnosticHandler handler(context, [&](mlir::Diagnostic &d) {

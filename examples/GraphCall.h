@@ -31,10 +31,11 @@ struct CompiledGraph {
   NamedTensors call(const std::string &name, const NamedTensors &args) const;
 };
 
-/// Builds `model`, runs --nabla-autodiff on @loss when `differentiate` (and
-/// the cleanup passes), then compiles `functions` with `backend`.
+/// Builds `model`, runs --nabla-autodiff on @loss when `differentiate`,
+/// --nabla-train-step with `optimizer` when one is named (and the cleanup
+/// passes), then compiles `functions` with `backend`.
 CompiledGraph compileGraph(dsl::ModelBuilder &model, const std::vector<std::string> &functions,
-                           dsl::Backend backend, bool differentiate);
+                           dsl::Backend backend, bool differentiate, const std::string &optimizer = {});
 
 /// Rows of a [N, ...] f32 tensor, from nested values: one {..} per row.
 Tensor rows(const std::vector<std::vector<float>> &values);

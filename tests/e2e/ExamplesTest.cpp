@@ -188,3 +188,83 @@ TEST(Examples, GradientDescentEndpoints) {
   EXPECT_NE(tiny[2], -3); // but it moved a little, as in the book
   expectPng(dir / "gradient_descent.png", 1040, 480);
 }
+
+TEST(Examples, TwoLayerNetGradientCheckAndCurves) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("two_layer_net");
+  std::string out = runExample("two_layer_net", "--quiet --iterations 200 --train-size 2000 --test-size 1000 "
+                                                "--check-entries 300 --plot " + (dir / "curves.png").string());
+  // Backprop agrees with central differences to f32 accuracy: a wrong rule
+  // (a transpose, a missing term) would be off by the gradient's own size.
+  for (const char *param : {"affine1\\.W", "affine1\\.b", "affine2\\.W", "affine2\\.b"}) {
+    std::vector<double> check = numbersAfter(out, std::string("  ") + param + " +");
+    ASSERT_EQ(check.size(), 4u) << param;
+    EXPECT_GT(check[1], 1e-4) << param; // the gradient is not trivially zero
+    EXPECT_LT(check[2], 0.1) << param;  // max |numerical - backprop| / max |grad|
+  }
+  // 2000 images, batch 100: 200 iterations are 10 epochs, and learning happens.
+  double firstLoss = numbersAfter(out, "epoch 1: loss ").at(0);
+  double lastLoss = numbersAfter(out, "epoch 10: loss ").at(0);
+  EXPECT_LT(lastLoss, 0.8 * firstLoss);
+  std::vector<double> final = numbersAfter(out, "two_layer_net: test accuracy ");
+  ASSERT_EQ(final.size(), 2u);
+  EXPECT_GT(final[0], 60.0);
+  EXPECT_EQ(final[1], 200);
+  expectPng(dir / "curves.png", 1200, 480);
+}
+
+namespace {
+/// The update rules of runtime/Optimizer.h, in double, on f = x^2/20 + y^2:
+/// the oracle for the compiled training steps' paths.
+std::pair<double, double> referencePath(const std::string &name, double lr, int steps) {
+  double p[2] = {-7, 2}, a[2] = {0, 0}, b[2] = {0, 0};
+  const double momentum = 0.9, rho = 0.99, beta1 = 0.9, beta2 = 0.999, eps = 1e-7;
+  for (int t = 0; t < steps; ++t) {
+    double g[2] = {p[0] / 10, 2 * p[1]};
+    for (int i = 0; i < 2; ++i) {
+      if (name == "sgd") p[i] -= lr * g[i];
+      else if (name == "momentum") a[i] = momentum * a[i] + g[i], p[i] -= lr * a[i];
+      else if (name == "nesterov") a[i] = momentum * a[i] + g[i], p[i] -= lr * (g[i] + momentum * a[i]);
+      else if (name == "adagrad") a[i] += g[i] * g[i], p[i] -= lr * g[i] / (std::sqrt(a[i]) + eps);
+      else if (name == "rmsprop")
+        a[i] = rho * a[i] + (1 - rho) * g[i] * g[i], p[i] -= lr * g[i] / (std::sqrt(a[i]) + eps);
+      else if (name == "adam") {
+        a[i] = beta1 * a[i] + (1 - beta1) * g[i];
+        b[i] = beta2 * b[i] + (1 - beta2) * g[i] * g[i];
+        double rate = lr * std::sqrt(1 - std::pow(beta2, t + 1)) / (1 - std::pow(beta1, t + 1));
+        p[i] -= rate * a[i] / (std::sqrt(b[i]) + eps);
+      }
+    }
+  }
+  return {p[0], p[1]};
+}
+} // namespace
+
+TEST(Examples, OptimizerComparePaths) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("optimizer_compare");
+  // Every optimizer on f.
+  std::string out = runExample("optimizer_compare", "--skip-mnist --out " + dir.string() + " --steps 30");
+  for (const char *name : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}) {
+    std::vector<double> line = numbersAfter(out, std::string(name) + " +lr ");
+    ASSERT_EQ(line.size(), 7u) << name; // lr, start x y, end x y, steps, f
+    auto [x, y] = referencePath(name, line[0], 30);
+    EXPECT_NEAR(line[3], x, 1e-4) << name;
+    EXPECT_NEAR(line[4], y, 1e-4) << name;
+    EXPECT_LT(line[6], 0.2) << name; // from f(-7, 2) = 6.45, all end near the minimum
+  }
+  expectPng(dir / "optimizer_paths.png", 1440, 720);
+
+  // The plainest and the most stateful briefly on the MLP: both learn.
+  out = runExample("optimizer_compare", "--optimizers sgd adam --iterations 60 --smooth 9 --train-size 2000 "
+                                        "--test-size 500 --out " + dir.string());
+  for (const char *name : {"sgd", "adam"}) {
+    std::vector<double> line = numbersAfter(out, std::string(name) + " +lr [0-9.e-]+ *: smoothed loss ");
+    ASSERT_EQ(line.size(), 4u) << name; // first, last, iterations, accuracy
+    EXPECT_LT(line[1], line[0]) << name;
+    EXPECT_GT(line[3], 30.0) << name; // well above chance (10%)
+  }
+  expectPng(dir / "optimizer_mnist.png", 800, 480);
+}
