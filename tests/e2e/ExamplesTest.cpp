@@ -1,0 +1,270 @@
+// The textbook examples end to end: each program runs (at a reduced size where
+// it trains) and the numbers it prints are checked against values computed
+// here independently or given by the book; the pictures it writes must be
+// complete PNGs of the expected size.
+#include "runtime/PngImage.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Runs an example from the build's bin directory; returns its stdout and
+/// fails the test if it exits non-zero.
+std::string runExample(const std::string &name, const std::string &args) {
+  std::string command = std::string(NABLA_EXAMPLES_DIR) + "/" + name + " " + args + " 2>&1";
+  FILE *pipe = popen(command.c_str(), "r");
+  if (!pipe) {
+    ADD_FAILURE() << "cannot run " << command;
+    return "";
+  }
+  std::string output;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  int status = pclose(pipe);
+  EXPECT_EQ(status, 0) << command << " printed:\n" << output;
+  return output;
+}
+
+/// A fresh directory for one test's pictures.
+fs::path outDir(const std::string &test) {
+  fs::path dir = fs::temp_directory_path() / ("nabla_examples_" + test);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void expectPng(const fs::path &path, int width, int height) {
+  ASSERT_TRUE(fs::exists(path)) << path;
+  nabla::PngInfo info = nabla::readPng(path.string());
+  EXPECT_EQ(info.width, width) << path;
+  EXPECT_EQ(info.height, height) << path;
+}
+
+/// The numbers on the first line of `output` that matches `prefix` (a regex
+/// matched at the line's start), after that prefix.
+std::vector<double> numbersAfter(const std::string &output, const std::string &prefix) {
+  std::regex line("^" + prefix + "(.*)$", std::regex::multiline);
+  std::smatch m;
+  if (!std::regex_search(output, m, line)) {
+    ADD_FAILURE() << "no line starting with '" << prefix << "' in:\n" << output;
+    return {};
+  }
+  std::vector<double> values;
+  std::regex number(R"([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(inf|nan))");
+  std::string rest = m[1];
+  for (auto it = std::sregex_iterator(rest.begin(), rest.end(), number); it != std::sregex_iterator(); ++it)
+    values.push_back(std::stod(it->str()));
+  return values;
+}
+
+/// "00->0 10->0 01->0 11->1" for a gate, in the book's input order.
+std::string truthTable(bool (*gate)(bool, bool)) {
+  std::string s;
+  for (auto [a, b] : {std::pair{0, 0}, {1, 0}, {0, 1}, {1, 1}})
+    s += (s.empty() ? "" : " ") + std::to_string(a) + std::to_string(b) + "->" + std::to_string(int(gate(a, b)));
+  return s;
+}
+
+bool andGate(bool a, bool b) { return a && b; }
+bool nandGate(bool a, bool b) { return !(a && b); }
+bool orGate(bool a, bool b) { return a || b; }
+bool xorGate(bool a, bool b) { return a != b; }
+
+} // namespace
+
+TEST(Examples, PerceptronGates) {
+  std::string out = runExample("perceptron", "--epochs 100");
+  EXPECT_NE(out.find("AND  w=(0.5, 0.5) b=-0.7: " + truthTable(andGate)), std::string::npos) << out;
+  EXPECT_NE(out.find("NAND w=(-0.5, -0.5) b=0.7: " + truthTable(nandGate)), std::string::npos) << out;
+  EXPECT_NE(out.find("OR   w=(0.5, 0.5) b=-0.2: " + truthTable(orGate)), std::string::npos) << out;
+  EXPECT_NE(out.find("XOR  two layers (NAND, OR -> AND): " + truthTable(xorGate)), std::string::npos) << out;
+  // A single learned perceptron gets every linearly separable gate right and
+  // at most three of XOR's four rows.
+  using Gate = std::pair<std::string, bool (*)(bool, bool)>;
+  for (const auto &[name, gate] : {Gate{"AND ", andGate}, Gate{"NAND", nandGate}, Gate{"OR  ", orGate}}) {
+    std::regex learned("learned " + name + R"( after +\d+ epochs, .*: )" + truthTable(gate) +
+                       ", 4/4 correct");
+    EXPECT_TRUE(std::regex_search(out, learned)) << name << "\n" << out;
+  }
+  std::vector<double> xorLine = numbersAfter(out, "learned XOR");
+  ASSERT_FALSE(xorLine.empty());
+  EXPECT_EQ(xorLine.front(), 100); // used every epoch
+  EXPECT_LT(xorLine[xorLine.size() - 2], 4); // "k/4 correct"
+}
+
+TEST(Examples, AppleGraphBookValues) {
+  std::string out = runExample("apple_graph", "");
+  EXPECT_EQ(numbersAfter(out, "forward: "), (std::vector<double>{200, 450, 650, 715}));
+  std::map<std::string, double> expected = {{"apple", 2.2},      {"apple_num", 110}, {"orange", 3.3},
+                                            {"orange_num", 165}, {"tax", 650}};
+  for (auto [name, value] : expected) {
+    std::vector<double> got = numbersAfter(out, "  d" + name + " ");
+    ASSERT_EQ(got.size(), 1u) << name;
+    EXPECT_NEAR(got[0], value, 1e-5 * value) << name; // f32: 2.2 is 2.2000000477
+  }
+}
+
+TEST(Examples, AppleGraphOtherPrices) {
+  double apple = 120, appleNum = 5, orange = 80, orangeNum = 7, tax = 1.08;
+  std::string out = runExample("apple_graph", "--apple 120 --apple-num 5 --orange 80 --orange-num 7 --tax 1.08");
+  double subtotal = apple * appleNum + orange * orangeNum;
+  EXPECT_NEAR(numbersAfter(out, "forward: ").back(), subtotal * tax, 1e-3);
+  // d(total)/d(each input) of (a*an + o*on)*t.
+  std::map<std::string, double> expected = {{"apple", appleNum * tax},     {"apple_num", apple * tax},
+                                            {"orange", orangeNum * tax},   {"orange_num", orange * tax},
+                                            {"tax", subtotal}};
+  for (auto [name, value] : expected)
+    EXPECT_NEAR(numbersAfter(out, "  d" + name + " ").at(0), value, 1e-5 * value) << name;
+}
+
+TEST(Examples, ActivationsValuesAndPlot) {
+  fs::path dir = outDir("activations");
+  std::string out = runExample("activations", "--points 41 --out " + dir.string());
+  std::vector<double> xs = {-1, 1, 2};
+  std::map<std::string, double (*)(double)> reference = {
+      {"step", [](double x) { return x > 0 ? 1.0 : 0.0; }},
+      {"sigmoid", [](double x) { return 1 / (1 + std::exp(-x)); }},
+      {"relu", [](double x) { return std::max(0.0, x); }},
+      {"tanh", [](double x) { return std::tanh(x); }}};
+  for (auto [name, f] : reference) {
+    std::vector<double> got = numbersAfter(out, name + " +");
+    ASSERT_EQ(got.size(), 3u) << name;
+    for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(got[i], f(xs[i]), 1e-6) << name << "(" << xs[i] << ")";
+  }
+  std::vector<double> softmax = numbersAfter(out, R"(softmax\(.*\) = )");
+  ASSERT_EQ(softmax.size(), 4u); // three probabilities and their sum
+  double scores[3] = {0.3, 2.9, 4.0}, total = 0;
+  for (double s : scores) total += std::exp(s);
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(softmax[i], std::exp(scores[i]) / total, 1e-6);
+  expectPng(dir / "activations.png", 960, 720);
+}
+
+TEST(Examples, ThreeLayerNetBookOutput) {
+  std::string out = runExample("three_layer_net", "");
+  std::vector<double> y = numbersAfter(out, R"(y  = z2 W3 \+ b3 += )");
+  ASSERT_EQ(y.size(), 2u);
+  // The book's printed result: [0.31682708 0.69627909].
+  EXPECT_NEAR(y[0], 0.31682708, 1e-6);
+  EXPECT_NEAR(y[1], 0.69627909, 1e-6);
+}
+
+TEST(Examples, GradientDescentEndpoints) {
+  fs::path dir = outDir("gradient_descent");
+  std::string out = runExample("gradient_descent", "--out " + dir.string());
+  // Gradients at the book's points: (2 x0, 2 x1), numerical and autodiff.
+  for (auto [x0, x1] : {std::pair{3.0, 4.0}, {0.0, 2.0}, {3.0, 0.0}}) {
+    std::ostringstream prefix;
+    prefix << "  at \\(" << x0 << ", " << x1 << "\\): ";
+    std::vector<double> g = numbersAfter(out, prefix.str());
+    ASSERT_EQ(g.size(), 4u) << prefix.str();
+    EXPECT_NEAR(g[0], 2 * x0, 1e-3);
+    EXPECT_NEAR(g[1], 2 * x1, 1e-3);
+    EXPECT_DOUBLE_EQ(g[2], 2 * x0);
+    EXPECT_DOUBLE_EQ(g[3], 2 * x1);
+  }
+  // lr 0.1 scales x by (1 - 2 lr) = 0.8 per step: 100 steps land near 0.
+  std::vector<double> good = numbersAfter(out, R"(lr 0\.1: )");
+  ASSERT_GE(good.size(), 4u);
+  EXPECT_NEAR(good[2], -3 * std::pow(0.8, 100), 1e-12);
+  EXPECT_NEAR(good[3], 4 * std::pow(0.8, 100), 1e-12);
+  EXPECT_NE(out.find("lr 10: (-3, 4) -> "), std::string::npos);
+  EXPECT_NE(out.find("(diverged"), std::string::npos) << out;
+  // lr 1e-10 moves the point by about 6e-8: it stays where it started.
+  std::vector<double> tiny = numbersAfter(out, R"(lr 1e-10: )");
+  ASSERT_GE(tiny.size(), 4u);
+  EXPECT_NEAR(tiny[2], -3, 1e-7);
+  EXPECT_NEAR(tiny[3], 4, 1e-7);
+  EXPECT_NE(tiny[2], -3); // but it moved a little, as in the book
+  expectPng(dir / "gradient_descent.png", 1040, 480);
+}
+
+TEST(Examples, TwoLayerNetGradientCheckAndCurves) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("two_layer_net");
+  std::string out = runExample("two_layer_net", "--quiet --iterations 200 --train-size 2000 --test-size 1000 "
+                                                "--check-entries 300 --plot " + (dir / "curves.png").string());
+  // Backprop agrees with central differences to f32 accuracy: a wrong rule
+  // (a transpose, a missing term) would be off by the gradient's own size.
+  for (const char *param : {"affine1\\.W", "affine1\\.b", "affine2\\.W", "affine2\\.b"}) {
+    std::vector<double> check = numbersAfter(out, std::string("  ") + param + " +");
+    ASSERT_EQ(check.size(), 4u) << param;
+    EXPECT_GT(check[1], 1e-4) << param; // the gradient is not trivially zero
+    EXPECT_LT(check[2], 0.1) << param;  // max |numerical - backprop| / max |grad|
+  }
+  // 2000 images, batch 100: 200 iterations are 10 epochs, and learning happens.
+  double firstLoss = numbersAfter(out, "epoch 1: loss ").at(0);
+  double lastLoss = numbersAfter(out, "epoch 10: loss ").at(0);
+  EXPECT_LT(lastLoss, 0.8 * firstLoss);
+  std::vector<double> final = numbersAfter(out, "two_layer_net: test accuracy ");
+  ASSERT_EQ(final.size(), 2u);
+  EXPECT_GT(final[0], 60.0);
+  EXPECT_EQ(final[1], 200);
+  expectPng(dir / "curves.png", 1200, 480);
+}
+
+namespace {
+/// The update rules of runtime/Optimizer.h, in double, on f = x^2/20 + y^2:
+/// the oracle for the compiled training steps' paths.
+std::pair<double, double> referencePath(const std::string &name, double lr, int steps) {
+  double p[2] = {-7, 2}, a[2] = {0, 0}, b[2] = {0, 0};
+  const double momentum = 0.9, rho = 0.99, beta1 = 0.9, beta2 = 0.999, eps = 1e-7;
+  for (int t = 0; t < steps; ++t) {
+    double g[2] = {p[0] / 10, 2 * p[1]};
+    for (int i = 0; i < 2; ++i) {
+      if (name == "sgd") p[i] -= lr * g[i];
+      else if (name == "momentum") a[i] = momentum * a[i] + g[i], p[i] -= lr * a[i];
+      else if (name == "nesterov") a[i] = momentum * a[i] + g[i], p[i] -= lr * (g[i] + momentum * a[i]);
+      else if (name == "adagrad") a[i] += g[i] * g[i], p[i] -= lr * g[i] / (std::sqrt(a[i]) + eps);
+      else if (name == "rmsprop")
+        a[i] = rho * a[i] + (1 - rho) * g[i] * g[i], p[i] -= lr * g[i] / (std::sqrt(a[i]) + eps);
+      else if (name == "adam") {
+        a[i] = beta1 * a[i] + (1 - beta1) * g[i];
+        b[i] = beta2 * b[i] + (1 - beta2) * g[i] * g[i];
+        double rate = lr * std::sqrt(1 - std::pow(beta2, t + 1)) / (1 - std::pow(beta1, t + 1));
+        p[i] -= rate * a[i] / (std::sqrt(b[i]) + eps);
+      }
+    }
+  }
+  return {p[0], p[1]};
+}
+} // namespace
+
+TEST(Examples, OptimizerComparePaths) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("optimizer_compare");
+  // Every optimizer on f.
+  std::string out = runExample("optimizer_compare", "--skip-mnist --out " + dir.string() + " --steps 30");
+  for (const char *name : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}) {
+    std::vector<double> line = numbersAfter(out, std::string(name) + " +lr ");
+    ASSERT_EQ(line.size(), 7u) << name; // lr, start x y, end x y, steps, f
+    auto [x, y] = referencePath(name, line[0], 30);
+    EXPECT_NEAR(line[3], x, 1e-4) << name;
+    EXPECT_NEAR(line[4], y, 1e-4) << name;
+    EXPECT_LT(line[6], 0.2) << name; // from f(-7, 2) = 6.45, all end near the minimum
+  }
+  expectPng(dir / "optimizer_paths.png", 1440, 720);
+
+  // The plainest and the most stateful briefly on the MLP: both learn.
+  out = runExample("optimizer_compare", "--optimizers sgd adam --iterations 60 --smooth 9 --train-size 2000 "
+                                        "--test-size 500 --out " + dir.string());
+  for (const char *name : {"sgd", "adam"}) {
+    std::vector<double> line = numbersAfter(out, std::string(name) + " +lr [0-9.e-]+ *: smoothed loss ");
+    ASSERT_EQ(line.size(), 4u) << name; // first, last, iterations, accuracy
+    EXPECT_LT(line[1], line[0]) << name;
+    EXPECT_GT(line[3], 30.0) << name; // well above chance (10%)
+  }
+  expectPng(dir / "optimizer_mnist.png", 800, 480);
+}
