@@ -14,7 +14,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   nabla::fuzz::QuietContext context;
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  // MLIR's lexer reads one character past the text and expects a NUL there
+  // (parseSourceString wraps the StringRef without copying it). libFuzzer's
+  // buffer has no NUL after it, so the text is copied into a std::string,
+  // which has one, as every nabla caller's text (std::string or a file's
+  // MemoryBuffer) does. The first fuzz run found this as a heap overflow.
+  const std::string text(reinterpret_cast<const char *>(data), size);
   auto module = mlir::parseSourceString<mlir::ModuleOp>(text, &context.get());
   if (!module || mlir::failed(mlir::verify(*module))) return 0;
   // Printing walks every attribute and custom assembly format of valid IR.
