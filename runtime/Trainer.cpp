@@ -186,7 +186,8 @@ const History &Trainer::fit(const Dataset &train, const Dataset *test) {
     while (const Batch *batch = batches.next(buffers)) {
       lossSum += step(batch->images, batch->labels);
       images += batch->size();
-      bar.update(++batchCount, images, lossSum / double(batchCount));
+      ++batchCount; // before the call: argument evaluation order is unspecified
+      bar.update(batchCount, images, lossSum / double(batchCount));
       if (options_.maxSteps > 0 && steps_ >= options_.maxSteps) break;
     }
     bar.finish();
