@@ -17,6 +17,13 @@ double seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+/// "NaN" or "infinite" for the first such element of an f32 tensor, else null.
+const char *firstNonFinite(const Tensor &t) {
+  for (float v : t.span<float>())
+    if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : "infinite";
+  return nullptr;
+}
+
 /// Copies rows [first, first + n) of `from` into rows [0, n) of `to`.
 void copyRows(const Tensor &from, int64_t first, int64_t n, Tensor &to) {
   size_t rowBytes = from.bytes() / size_t(from.dim(0));
@@ -100,11 +107,22 @@ double Trainer::step(const Tensor &images, const Tensor &labels) {
   trainStep_->runInto(stepInputs_, stepOutputs_);
   double loss = stepOutputs_[0].data<float>()[0];
   // Checked before the new values replace the old: the store keeps the last
-  // good parameters.
+  // good parameters. The message is built only on failure (a step allocates
+  // nothing).
+  auto where = [&] {
+    return " at step " + std::to_string(steps_) + " (epoch " + std::to_string(epochsDone_ + 1) +
+           "); training stopped, parameters are those before this step";
+  };
   if (!std::isfinite(loss))
-    throw Error("the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
-                std::to_string(steps_) + " (epoch " + std::to_string(epochsDone_ + 1) +
-                "); training stopped, parameters are those before this step");
+    throw Error("the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") + where());
+  // A finite loss does not prove finite updates: ReLU maps a NaN activation
+  // to 0 in the forward pass, while the backward pass still multiplies the
+  // NaN input into the weight gradient. Such a step would poison the
+  // parameters behind a healthy-looking loss, so the new values are checked
+  // too (a pass over the parameters: small next to the step itself).
+  for (const Update &u : updates_)
+    if (const char *bad = firstNonFinite(stepOutputs_[u.result]))
+      throw Error("'" + u.name + "' would become " + bad + " (the loss is finite)" + where());
   for (const Update &u : updates_) {
     std::swap(store_.at(u.name), stepOutputs_[u.result]);
     stepInputs_[u.argument] = store_.at(u.name);
@@ -168,7 +186,8 @@ const History &Trainer::fit(const Dataset &train, const Dataset *test) {
     while (const Batch *batch = batches.next(buffers)) {
       lossSum += step(batch->images, batch->labels);
       images += batch->size();
-      bar.update(++batchCount, images, lossSum / double(batchCount));
+      ++batchCount; // before the call: argument evaluation order is unspecified
+      bar.update(batchCount, images, lossSum / double(batchCount));
       if (options_.maxSteps > 0 && steps_ >= options_.maxSteps) break;
     }
     bar.finish();

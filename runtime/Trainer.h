@@ -45,7 +45,9 @@ public:
           TrainerOptions options);
 
   /// One optimizer step on a batch; returns the batch's loss. Throws
-  /// nabla::Error naming the step if the loss is NaN or infinite.
+  /// nabla::Error naming the step, and keeps the parameters from before it,
+  /// if the loss or any updated parameter or optimizer slot is NaN or
+  /// infinite.
   double step(const Tensor &images, const Tensor &labels);
 
   /// Trains `options.epochs` epochs (or until maxSteps), evaluating on `test`

@@ -3,9 +3,11 @@
 #include "runtime/aot/AotError.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { kHeaderSize = 24, kTrailerSize = 4 };
 
@@ -307,6 +309,27 @@ static int write_records(FILE *file, uint64_t size, int32_t count,
   return 0;
 }
 
+/* fsyncs the directory holding `path`, so that a rename into it survives a
+ * crash (without it the old directory entry may come back); 0 or -1. */
+static int sync_parent_directory(const char *path) {
+  const char *slash = strrchr(path, '/');
+  size_t length = slash ? (size_t)(slash - path) : 1;
+  if (slash && length == 0) length = 1; /* a file in "/" */
+  char *dir = malloc(length + 1);
+  if (!dir) return -1;
+  if (slash) memcpy(dir, path, length);
+  else dir[0] = '.';
+  dir[length] = '\0';
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  free(dir);
+  if (fd < 0) return -1;
+  int rc = fsync(fd);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}
+
 int nabla_weights_write(const char *path, int32_t count, const nabla_weights_tensor *tensors) {
   if (!path || count < 0 || (count > 0 && !tensors)) {
     nabla_aot_set_error("nabla_weights_write: invalid arguments");
@@ -336,12 +359,22 @@ int nabla_weights_write(const char *path, int32_t count, const nabla_weights_ten
   int failed = write_records(file, size, count, tensors, &crc);
   put_u32(trailer, crc);
   if (!failed) failed = fwrite(trailer, 1, 4, file) != 4;
+  /* The data must be on disk before the rename makes it the weights file:
+   * otherwise a crash can leave a complete-looking name over missing data. */
+  if (!failed) failed = fflush(file) != 0 || fsync(fileno(file)) != 0;
   if (fclose(file) != 0) failed = 1;
   if (!failed && rename(tmp, path) != 0) failed = 1;
   if (failed) {
     nabla_aot_set_error("cannot write weights file '%s': %s", path, strerror(errno));
     remove(tmp);
+    free(tmp);
+    return -1;
   }
   free(tmp);
-  return failed ? -1 : 0;
+  if (sync_parent_directory(path) != 0) {
+    nabla_aot_set_error("wrote weights file '%s', but cannot fsync its directory: %s", path,
+                        strerror(errno));
+    return -1;
+  }
+  return 0;
 }

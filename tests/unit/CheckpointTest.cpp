@@ -199,6 +199,23 @@ TEST(CheckpointTest, BadDtypeAndShape) {
   expectError([&] { loadCheckpoint(dir.file("o.ckpt")); }, {"parameter 'w'", "invalid shape"});
 }
 
+// Found by the checkpoint_reader fuzzer: dims whose running product passes
+// 2^63 before a 0 ends it. The tensor is empty (and loads as such); computing
+// its size used to overflow a signed integer.
+TEST(CheckpointTest, ZeroDimAfterHugeDimsIsAnEmptyTensor) {
+  TempDir dir;
+  checkpoint::Payload payload;
+  checkpoint::TensorRecord *t = payload.add_parameters();
+  t->set_name("w");
+  t->set_dtype(checkpoint::DTYPE_F32);
+  for (int64_t d : {int64_t(372178767249432000), int64_t(34), int64_t(0)}) t->add_shape(d);
+  writeRawCheckpoint(dir.file("z.ckpt"), payload);
+  Checkpoint loaded = loadCheckpoint(dir.file("z.ckpt"));
+  ASSERT_EQ(loaded.parameters.size(), 1u);
+  EXPECT_EQ(loaded.parameters[0].tensor.numel(), 0);
+  EXPECT_EQ(loaded.parameters[0].tensor.shape(), (Shape{372178767249432000, 34, 0}));
+}
+
 TEST(CheckpointTest, DuplicateNamesAreRejected) {
   TempDir dir;
   Checkpoint c;

@@ -21,6 +21,22 @@ TEST(Tensor, FromVectorChecksCount) {
   EXPECT_EQ(t.at(2), 6.0);
 }
 
+// Element counts never overflow: past 2^63 is an error, and a zero dim makes
+// the count 0 whatever the other dims (a case the checkpoint fuzzer found).
+TEST(Tensor, ElementCountOverflowIsAnErrorAndZeroDimsWin) {
+  const int64_t big = int64_t(1) << 40;
+  try {
+    numElements({big, big});
+    FAIL() << "expected an error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("more than 2^63 elements"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(numElements({big, big, 0}), 0);
+  EXPECT_EQ(numElements({0, big, big}), 0);
+  EXPECT_EQ(numElements({}), 1);
+  EXPECT_THROW(numElements({big, -1}), Error);
+}
+
 TEST(Tensor, WrongElementTypeAccessThrows) {
   Tensor t({2}, DType::I64);
   EXPECT_THROW(t.data<float>(), Error);

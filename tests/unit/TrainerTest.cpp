@@ -7,12 +7,17 @@
 #include "runtime/Error.h"
 #include "runtime/Trainer.h"
 
+#include "tests/unit/FileTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 
 using namespace nabla;
+using nabla::testing::expectError;
+using nabla::testing::readBytes;
+using nabla::testing::TempDir;
 
 namespace {
 struct Fixture {
@@ -131,4 +136,41 @@ TEST(Trainer, RestoreRejectsMismatchedCheckpoints) {
   cp = t.checkpoint();
   cp.parameters[0].tensor = Tensor({3}, DType::F32);
   EXPECT_THROW(t.restore(cp), Error);
+}
+
+// A loss that turns NaN mid-training stops fit() with an error naming the
+// step, and the checkpoint on disk is still the last good one (written after
+// the previous epoch), loadable, and resumable.
+TEST(Trainer, NanLossMidTrainingKeepsTheLastGoodCheckpoint) {
+  Fixture f;
+  TempDir dir;
+  TrainerOptions options = sgd(0.1, 1);
+  options.outDir = dir.path().string();
+  Trainer first = f.trainer(options);
+  first.fit(f.train, nullptr); // epoch 1: 12 steps, checkpoint written
+  const std::string path = dir.file("checkpoint.pb");
+  const std::vector<uint8_t> goodBytes = readBytes(path);
+
+  // Epoch 2 on data with one NaN pixel. The ReLU after affine1 maps the NaN
+  // activations to 0, so the loss of that batch stays finite, but the weight
+  // gradient x^T * dy is NaN: the step must stop there all the same.
+  Dataset poisoned = f.train.subset(f.train.size());
+  poisoned.images.data<float>()[123 * 784 + 5] = NAN;
+  options.epochs = 2;
+  Trainer resumed = f.trainer(options);
+  resumed.restore(loadCheckpoint(path));
+  std::string message = expectError([&] { resumed.fit(poisoned, nullptr); },
+                                    {"'affine1.W' would become NaN (the loss is finite) at step",
+                                     "(epoch 2)", "training stopped"});
+  EXPECT_GE(resumed.stepsTaken(), 12);
+  EXPECT_NE(message.find("at step " + std::to_string(resumed.stepsTaken())), std::string::npos)
+      << message;
+
+  EXPECT_EQ(readBytes(path), goodBytes);
+  Checkpoint kept = loadCheckpoint(path);
+  EXPECT_EQ(kept.epoch, 1);
+  EXPECT_EQ(kept.step, 12);
+  // The parameters in memory are also those before the NaN step: finite.
+  for (auto &[name, tensor] : resumed.parameters())
+    for (float v : tensor.span<float>()) ASSERT_TRUE(std::isfinite(v)) << name;
 }
