@@ -29,7 +29,8 @@ def convert(args):
         runs[b["run_name"]][b["aggregate_name"]] = b["real_time"] * scale
         runs[b["run_name"]]["flops"] = b.get("flops", 0)
     for name, agg in runs.items():
-        parts = name.split("/")
+        # "case/shape/batch/repeats:5/real_time": drop Google Benchmark's suffixes.
+        parts = [p for p in name.split("/") if ":" not in p and p != "real_time"]
         case, batch = parts[0], int(parts[-1])
         shape = "/".join(parts[1:-1])
         print(json.dumps({"case": case, "shape": shape, "impl": args.impl, "config": args.config,

@@ -27,7 +27,8 @@ class ReportTest(unittest.TestCase):
             gbench = os.path.join(tmp, "nabla.json")
             benchmarks = []
             for stat, ms in (("mean", 2.1), ("median", 2.0), ("min", 1.5), ("max", 3.0)):
-                benchmarks.append(aggregate("conv_bias_relu/simple_convnet_conv1/100", stat, ms, 86.4e6))
+                benchmarks.append(aggregate("conv_bias_relu/simple_convnet_conv1/100/repeats:5/real_time",
+                                            stat, ms, 86.4e6))
             json.dump({"benchmarks": benchmarks}, open(gbench, "w"))
             lines = self.run_report("convert", "--impl", "nabla", "--threads", "2", gbench)
             rows = [json.loads(line) for line in lines.splitlines()]
