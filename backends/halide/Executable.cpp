@@ -156,8 +156,17 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
         nameOf(fn->func.getResultAttrDict(i), "result" + std::to_string(i)));
   }
   // The disk cache first; on a miss, lower and compile into it (or, with
-  // the cache off or failing to link, JIT in memory).
-  DiskCache *disk = target.has_feature(Halide::Target::Profile) ? nullptr : DiskCache::get();
+  // the cache off or failing to link, JIT in memory). Not for functions with
+  // non-splat constants: Halide 14 embeds their buffers in the object with
+  // less alignment than its AVX-512 code assumes (an aligned load faults).
+  bool embedsBuffers = false;
+  fn->module->walk([&](ConstantOp op) {
+    if (auto dense = op.getValue().dyn_cast<mlir::DenseElementsAttr>(); dense && !dense.isSplat())
+      embedsBuffers = true;
+  });
+  DiskCache *disk = target.has_feature(Halide::Target::Profile) || embedsBuffers
+                        ? nullptr
+                        : DiskCache::get();
   std::string diskKey = disk ? DiskCache::key(name, text, target) : "";
   if (disk) fn->cached = disk->load(diskKey);
   if (fn->cached) {
