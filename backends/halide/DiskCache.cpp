@@ -166,6 +166,7 @@ void DiskCache::ensureRuntime(const Halide::Target &target) {
   // Pipelines link against the file: it must exist even when loaded (another
   // process may have cleaned the directory meanwhile).
   if (loaded && std::filesystem::exists(path)) return;
+  std::filesystem::create_directories(directory_); // it may have been removed meanwhile
   std::string error;
   std::shared_ptr<SharedLibrary> runtime;
   if (!loaded) runtime = SharedLibrary::open(path, error);
@@ -223,7 +224,7 @@ std::shared_ptr<CachedPipeline> DiskCache::load(const std::string &key) {
 std::shared_ptr<CachedPipeline> DiskCache::store(const std::string &key, Halide::Pipeline &pipeline,
                                                  const std::vector<Halide::Argument> &args,
                                                  const Halide::Target &target) {
-  ensureRuntime(target);
+  ensureRuntime(target); // also recreates the directory if it was removed
   std::string base = directory_ + "/" + hexHash(key);
   std::string object = base + ".o.tmp." + std::to_string(getpid());
   pipeline.compile_to_object(object, args, kFunctionName, pipelineTarget(target));

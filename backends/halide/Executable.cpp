@@ -185,7 +185,8 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
     if (disk) {
       try {
         fn->cached = disk->store(diskKey, fn->lowered.pipeline, args, target);
-      } catch (const Error &e) {
+      } catch (const std::exception &e) { // link, load or write failures; a real
+        // compile error repeats below and is reported from there.
         warnOnce("nabla: the on-disk JIT cache in " + disk->directory() +
                  " failed, compiling in memory: " + e.what());
       }
