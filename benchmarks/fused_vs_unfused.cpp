@@ -9,6 +9,7 @@
 // outputs are preallocated once outside the timed loop.
 #include "backends/halide/Executable.h"
 #include "backends/halide/HalideFunction.h"
+#include "benchmarks/BenchStats.h"
 #include "frontend/Compile.h"
 #include "frontend/Nets.h"
 #include "ir/Dialect.h"
@@ -134,15 +135,7 @@ void convBiasRelu(benchmark::State &state, bool fused) {
 }
 
 void registerAll() {
-  auto configure = [](benchmark::internal::Benchmark *b) {
-    b->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true)->UseRealTime();
-    b->ComputeStatistics("min", [](const std::vector<double> &v) {
-      return *std::min_element(v.begin(), v.end());
-    });
-    b->ComputeStatistics("max", [](const std::vector<double> &v) {
-      return *std::max_element(v.begin(), v.end());
-    });
-  };
+  auto configure = [](benchmark::internal::Benchmark *b) { return bench::repeated(b); };
   for (Variant v : {Variant{true, false}, Variant{false, false}, Variant{true, true},
                     Variant{false, true}}) {
     configure(benchmark::RegisterBenchmark(("train_step/" + v.label() + "/100").c_str(), trainStep, v));

@@ -1,7 +1,8 @@
 #include "backends/halide/Executable.h"
 
-#include "backends/halide/ScratchPlanner.h"
+#include "backends/halide/DiskCache.h"
 #include "backends/halide/FunctionLowering.h"
+#include "backends/halide/ScratchPlanner.h"
 #include "ir/Dialect.h"
 #include "ir/ShapeSpecialization.h"
 #include "runtime/Error.h"
@@ -13,6 +14,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -32,7 +34,8 @@ struct CompiledPipeline {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   mlir::FuncOp func;
   std::unique_ptr<ShapeSpecializer> shapes;
-  LoweredFunction lowered;
+  LoweredFunction lowered; // empty when loaded from the disk cache
+  std::shared_ptr<CachedPipeline> cached; // set: runs from the disk cache's library
   Halide::Target target;
   std::vector<DType> inputTypes, outputTypes;
   std::vector<std::string> inputNames, outputNames;
@@ -120,6 +123,11 @@ void onHalideError(Halide::JITUserContext *context, const char *message) {
   if (run->error.empty()) run->error = message ? message : "unknown error";
 }
 
+void warnOnce(const std::string &message) {
+  static std::once_flag once;
+  std::call_once(once, [&] { std::fprintf(stderr, "%s\n", message.c_str()); });
+}
+
 std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::string &name,
                                           uint64_t hash, const Halide::Target &target) {
   auto start = std::chrono::steady_clock::now();
@@ -147,16 +155,43 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
     fn->outputNames.push_back(
         nameOf(fn->func.getResultAttrDict(i), "result" + std::to_string(i)));
   }
+  // The disk cache first; on a miss, lower and compile into it (or, with
+  // the cache off or failing to link, JIT in memory). Not for functions with
+  // non-splat constants: Halide 14 embeds their buffers in the object with
+  // less alignment than its AVX-512 code assumes (an aligned load faults).
+  bool embedsBuffers = false;
+  fn->module->walk([&](ConstantOp op) {
+    if (auto dense = op.getValue().dyn_cast<mlir::DenseElementsAttr>(); dense && !dense.isSplat())
+      embedsBuffers = true;
+  });
+  DiskCache *disk = target.has_feature(Halide::Target::Profile) || embedsBuffers
+                        ? nullptr
+                        : DiskCache::get();
+  std::string diskKey = disk ? DiskCache::key(name, text, target) : "";
+  if (disk) fn->cached = disk->load(diskKey);
+  if (fn->cached) {
+    fn->compileSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return fn;
+  }
   try {
     fn->lowered = lowerFunction(fn->func, target);
+    std::vector<Halide::Argument> args(fn->lowered.inputs.begin(), fn->lowered.inputs.end());
     // NABLA_HALIDE_STMT_DIR=DIR writes Halide's lowered loop nest of every
     // compiled function to DIR/<name>.stmt (to read what a schedule did).
-    if (const char *dir = std::getenv("NABLA_HALIDE_STMT_DIR"); dir && *dir) {
-      std::vector<Halide::Argument> args(fn->lowered.inputs.begin(), fn->lowered.inputs.end());
+    if (const char *dir = std::getenv("NABLA_HALIDE_STMT_DIR"); dir && *dir)
       fn->lowered.pipeline.compile_to_lowered_stmt(std::string(dir) + "/" + name + ".stmt", args,
                                                    Halide::Text, target);
+    if (disk) {
+      try {
+        fn->cached = disk->store(diskKey, fn->lowered.pipeline, args, target);
+      } catch (const std::exception &e) { // link, load or write failures; a real
+        // compile error repeats below and is reported from there.
+        warnOnce("nabla: the on-disk JIT cache in " + disk->directory() +
+                 " failed, compiling in memory: " + e.what());
+      }
     }
-    fn->lowered.pipeline.compile_jit(target);
+    if (!fn->cached) fn->lowered.pipeline.compile_jit(target);
   } catch (const Halide::Error &e) {
     throw Error("@" + name + ": Halide compile error: " + e.what());
   }
@@ -269,10 +304,9 @@ void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> 
                   dtypeName(fn.outputTypes[i]) + " of shape " + shapeToString(shapes[i]) +
                   ", got " + (outputs[i].defined() ? outputs[i].describe() : "an empty handle"));
 
-  Halide::ParamMap params;
-  for (size_t i = 0; i < inputs.size(); ++i) params.set(fn.lowered.inputs[i], wrap(inputs[i]));
-  std::vector<Halide::Buffer<>> buffers;
-  for (const Tensor &out : outputs) buffers.push_back(wrap(out));
+  std::vector<Halide::Buffer<>> inputBuffers, outputBuffers;
+  for (const Tensor &in : inputs) inputBuffers.push_back(wrap(in));
+  for (const Tensor &out : outputs) outputBuffers.push_back(wrap(out));
   RunContext context;
   context.handlers.custom_error = onHalideError;
   context.handlers.custom_malloc = poolMalloc;
@@ -282,8 +316,18 @@ void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> 
   std::lock_guard<std::mutex> lock(fn.runMutex);
   fn.scratch->beginCall(shapeKey(shapesOf(inputs)));
   try {
-    Halide::Realization outputs(buffers);
-    fn.lowered.pipeline.realize(&context, outputs, fn.target, params);
+    if (fn.cached) {
+      std::vector<halide_buffer_t *> raw;
+      for (auto &b : inputBuffers) raw.push_back(b.raw_buffer());
+      for (auto &b : outputBuffers) raw.push_back(b.raw_buffer());
+      if (fn.cached->run(&context, raw) != 0 && context.error.empty())
+        context.error = "the pipeline failed without a message";
+    } else {
+      Halide::ParamMap params;
+      for (size_t i = 0; i < inputs.size(); ++i) params.set(fn.lowered.inputs[i], inputBuffers[i]);
+      Halide::Realization realization(outputBuffers);
+      fn.lowered.pipeline.realize(&context, realization, fn.target, params);
+    }
   } catch (const Halide::Error &e) {
     fn.scratch->endCall();
     throw Error(where + ": Halide run-time error: " +
@@ -298,8 +342,21 @@ ScratchStats Executable::scratchStats(const std::vector<Shape> &inputShapes) con
 }
 
 JitCacheStats jitCacheStats() {
-  std::lock_guard<std::mutex> lock(cache().mutex);
-  return cache().stats;
+  JitCacheStats stats;
+  {
+    std::lock_guard<std::mutex> lock(cache().mutex);
+    stats = cache().stats;
+  }
+  DiskCacheStats disk = diskCacheStats();
+  stats.diskHits = disk.hits;
+  stats.diskStores = disk.stores;
+  stats.diskRejected = disk.rejected;
+  return stats;
+}
+
+std::string jitCacheDirectory() {
+  DiskCache *disk = DiskCache::get();
+  return disk ? disk->directory() : "";
 }
 
 void clearJitCache() {

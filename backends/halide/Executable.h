@@ -3,7 +3,9 @@
 // cached per input-shape key), inputs are validated with clear errors.
 // Compiles are cached in-process, keyed by the function's IR text (with its
 // callees), the target and the Halide version, so compiling the same graph
-// twice is free. This header does not include Halide.h.
+// twice is free, and on disk (DiskCache.h: $NABLA_CACHE_DIR or ~/.cache/nabla,
+// NABLA_CACHE_DIR=off to disable), so another process loads it in
+// milliseconds. This header does not include Halide.h.
 #pragma once
 
 #include "backends/halide/ScratchStats.h"
@@ -57,11 +59,17 @@ private:
 };
 
 struct JitCacheStats {
-  int64_t compiles = 0; // cache misses: pipelines lowered and compiled
-  int64_t hits = 0;     // compileJit calls answered from the cache
+  int64_t compiles = 0;     // in-memory cache misses (loaded from disk or compiled)
+  int64_t hits = 0;         // compileJit calls answered from the in-memory cache
+  int64_t diskHits = 0;     // misses answered by the on-disk cache
+  int64_t diskStores = 0;   // pipelines compiled and written to the on-disk cache
+  int64_t diskRejected = 0; // on-disk entries that did not load (rebuilt)
 };
 JitCacheStats jitCacheStats();
-/// Drops every cached compile (Executables already handed out stay valid).
+/// Drops every compile cached in memory (Executables already handed out stay
+/// valid); the on-disk cache stays.
 void clearJitCache();
+/// The on-disk cache's directory now, or "" when it is off.
+std::string jitCacheDirectory();
 
 } // namespace nabla::halide

@@ -59,7 +59,12 @@ double seconds(std::chrono::steady_clock::time_point start) {
 
 void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOptions &options,
             std::ostream &report) {
+  halide::JitCacheStats before = halide::jitCacheStats();
   halide::HalideFunction f(module, function);
+  halide::JitCacheStats after = halide::jitCacheStats();
+  const char *source = after.hits > before.hits           ? "in-memory cache"
+                       : after.diskHits > before.diskHits ? "on-disk cache"
+                                                          : "compiled";
   std::mt19937 rng(0);
   std::vector<Tensor> inputs;
   std::vector<Shape> shapes;
@@ -79,8 +84,8 @@ void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOpti
   }
   std::sort(times.begin(), times.end());
 
-  report << fmt::format("@{}: JIT compile {:.2f} s (cached: {})\n", function,
-                        f.executable().compileSeconds(), halide::jitCacheStats().hits > 0);
+  report << fmt::format("@{}: JIT compile {:.2f} s ({})\n", function,
+                        f.executable().compileSeconds(), source);
   report << fmt::format("batch {}: first call {:.3f} ms; {} calls: min {:.3f} / median {:.3f} / "
                         "max {:.3f} ms\n",
                         options.batch, first * 1e3, times.size(), times.front(),

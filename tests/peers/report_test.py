@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""benchmarks/peers/report.py: Google Benchmark JSON becomes results lines
+with the agreed fields, and the table shows each peer's ratio to nabla and
+nabla's share of the measured FMA peak."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPORT = os.path.join(os.path.dirname(__file__), "../../benchmarks/peers/report.py")
+
+
+def aggregate(name, stat, ms, flops):
+    return {"name": f"{name}_{stat}", "run_name": name, "run_type": "aggregate",
+            "aggregate_name": stat, "real_time": ms * 1e3, "time_unit": "us", "flops": flops}
+
+
+class ReportTest(unittest.TestCase):
+    def run_report(self, *args):
+        return subprocess.run([sys.executable, REPORT, *args], check=True, capture_output=True,
+                              text=True).stdout
+
+    def test_convert_and_table(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            gbench = os.path.join(tmp, "nabla.json")
+            benchmarks = []
+            for stat, ms in (("mean", 2.1), ("median", 2.0), ("min", 1.5), ("max", 3.0)):
+                benchmarks.append(aggregate("conv_bias_relu/simple_convnet_conv1/100/repeats:5/real_time",
+                                            stat, ms, 86.4e6))
+            json.dump({"benchmarks": benchmarks}, open(gbench, "w"))
+            lines = self.run_report("convert", "--impl", "nabla", "--threads", "2", gbench)
+            rows = [json.loads(line) for line in lines.splitlines()]
+            self.assertEqual(len(rows), 1)
+            row = rows[0]
+            self.assertEqual((row["case"], row["shape"], row["impl"], row["threads"], row["batch"]),
+                             ("conv_bias_relu", "simple_convnet_conv1", "nabla", 2, 100))
+            self.assertEqual((row["ms_min"], row["ms_median"], row["ms_max"]), (1.5, 2.0, 3.0))
+
+            results = os.path.join(tmp, "results.jsonl")
+            with open(results, "w") as f:
+                f.write(lines)
+                peer = dict(row, impl="onednn", ms_min=0.9, ms_median=1.0, ms_max=1.1)
+                f.write(json.dumps(peer) + "\n")
+                f.write(json.dumps({"case": "fma_peak", "threads": 2, "isa": "avx512",
+                                    "gflops": 400.0, "gflops_cpu_time": 432.0}) + "\n")
+            table = self.run_report("table", results)
+            line = next(l for l in table.splitlines() if l.startswith("conv_bias_relu"))
+            self.assertIn("0.50x", line)  # oneDNN 1.0 ms / nabla 2.0 ms
+            self.assertIn("43.2", line)   # 86.4 MFLOP in 2 ms
+            self.assertIn("10%", line)    # of 432 GFLOP/s
+
+
+if __name__ == "__main__":
+    unittest.main()

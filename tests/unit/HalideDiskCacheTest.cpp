@@ -1,0 +1,224 @@
+// The on-disk JIT cache (backends/halide/DiskCache.h): a second process loads
+// the compiled pipeline instead of compiling it and computes the same bits; a
+// corrupt or mismatched entry is ignored and rebuilt; NABLA_CACHE_DIR=off
+// compiles in memory. Each test uses its own cache directory.
+#include "tests/unit/HalideTestSupport.h"
+
+#include "runtime/Error.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace nabla::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Two matmuls with a relu between (an intermediate in scratch memory) and a
+// softmax cross-entropy whose labels are checked at run time: the cached
+// library needs the malloc, do_task and error hooks to work.
+std::string source() {
+  return R"(
+    func @f(%x: tensor<?x64xf32>, %w1: tensor<64x32xf32>, %w2: tensor<32x10xf32>, %t: tensor<?xi64>) -> (tensor<?x10xf32>, tensor<f32>) {
+      %h = nabla.matmul %x, %w1 : (tensor<?x64xf32>, tensor<64x32xf32>) -> tensor<?x32xf32>
+      %r = nabla.relu %h : tensor<?x32xf32>
+      %y = nabla.matmul %r, %w2 : (tensor<?x32xf32>, tensor<32x10xf32>) -> tensor<?x10xf32>
+      %l = nabla.softmax_cross_entropy %y, %t : (tensor<?x10xf32>, tensor<?xi64>) -> tensor<f32>
+      return %y, %l : tensor<?x10xf32>, tensor<f32>
+    }
+  )";
+}
+
+std::vector<Tensor> inputs(int64_t batch = 512) {
+  reseed(11);
+  return {randomTensor({batch, 64}), randomTensor({64, 32}), randomTensor({32, 10}),
+          randomLabels(batch, 10)};
+}
+
+std::string bytesOf(const std::vector<Tensor> &tensors) {
+  std::string bytes;
+  for (const Tensor &t : tensors)
+    bytes.append(static_cast<const char *>(t.rawData()), size_t(t.numel()) * dtypeSize(t.dtype()));
+  return bytes;
+}
+
+/// A fresh cache directory for one test, set as NABLA_CACHE_DIR meanwhile.
+class CacheDir {
+public:
+  explicit CacheDir(const std::string &name)
+      : path_(fs::temp_directory_path() / ("nabla-disk-cache-" + name + "-" + std::to_string(getpid()))) {
+    fs::remove_all(path_);
+    const char *old = std::getenv("NABLA_CACHE_DIR");
+    old_ = old ? old : "";
+    hadOld_ = old != nullptr;
+    setenv("NABLA_CACHE_DIR", path_.c_str(), 1);
+    halide::clearJitCache();
+  }
+  ~CacheDir() {
+    if (hadOld_) setenv("NABLA_CACHE_DIR", old_.c_str(), 1);
+    else unsetenv("NABLA_CACHE_DIR");
+    halide::clearJitCache();
+    fs::remove_all(path_);
+  }
+  const fs::path &path() const { return path_; }
+  /// The cached pipeline libraries (the runtime library excluded).
+  std::vector<fs::path> pipelines() const {
+    std::vector<fs::path> found;
+    for (const auto &entry : fs::directory_iterator(path_))
+      if (entry.path().extension() == ".so" &&
+          entry.path().filename().string().rfind("halide_runtime_", 0) != 0)
+        found.push_back(entry.path());
+    return found;
+  }
+
+private:
+  fs::path path_;
+  std::string old_;
+  bool hadOld_ = false;
+};
+
+/// Replaces `path` by `contents` the way a new file would appear (a new
+/// inode): overwriting a library this process has mapped would crash it.
+void replaceFile(const fs::path &path, const std::string &contents) {
+  fs::path tmp = path.string() + ".test";
+  std::ofstream(tmp, std::ios::binary) << contents;
+  fs::rename(tmp, path);
+}
+
+std::string readFile(const fs::path &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(HalideDiskCache, SecondProcessLoadsTheCompiledPipeline) {
+  CacheDir dir("two-processes");
+  halide::JitCacheStats before = halide::jitCacheStats();
+  auto start = std::chrono::steady_clock::now();
+  halide::Executable exe = compileSource(source(), "f");
+  double cold = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(halide::jitCacheStats().diskStores - before.diskStores, 1);
+  ASSERT_EQ(dir.pipelines().size(), 1u);
+  std::string expected = bytesOf(exe.run(inputs()));
+
+  // The same test binary, as another process, runs only the child test.
+  char self[4096] = {};
+  ASSERT_GT(readlink("/proc/self/exe", self, sizeof self - 1), 0);
+  fs::path out = dir.path() / "child.out";
+  std::string command = "NABLA_DISK_CACHE_CHILD_OUT='" + out.string() + "' '" + self +
+                        "' --gtest_filter=HalideDiskCacheChild.* > '" +
+                        (dir.path() / "child.log").string() + "' 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << readFile(dir.path() / "child.log");
+  std::string child = readFile(out);
+  ASSERT_EQ(child.size(), expected.size() + sizeof(double));
+  double childSeconds;
+  std::memcpy(&childSeconds, child.data() + expected.size(), sizeof childSeconds);
+  EXPECT_TRUE(child.compare(0, expected.size(), expected) == 0) << "the cached pipeline's results differ";
+  EXPECT_LT(childSeconds, cold / 5) << "cold compile " << cold << " s, load " << childSeconds << " s";
+  std::cout << "compile " << cold * 1e3 << " ms; another process loads it in " << childSeconds * 1e3
+            << " ms\n";
+}
+
+// Runs only when SecondProcessLoadsTheCompiledPipeline starts it.
+TEST(HalideDiskCacheChild, LoadsFromDisk) {
+  const char *out = std::getenv("NABLA_DISK_CACHE_CHILD_OUT");
+  if (!out) GTEST_SKIP() << "started by HalideDiskCache.SecondProcessLoadsTheCompiledPipeline";
+  auto start = std::chrono::steady_clock::now();
+  halide::Executable exe = compileSource(source(), "f");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  halide::JitCacheStats stats = halide::jitCacheStats();
+  ASSERT_EQ(stats.diskHits, 1);
+  ASSERT_EQ(stats.diskStores, 0);
+  std::string bytes = bytesOf(exe.run(inputs()));
+  bytes.append(reinterpret_cast<const char *>(&seconds), sizeof seconds);
+  std::ofstream(out, std::ios::binary) << bytes;
+}
+
+TEST(HalideDiskCache, CorruptOrMismatchedEntriesAreRebuilt) {
+  CacheDir dir("corrupt");
+  std::string expected = bytesOf(compileSource(source(), "f").run(inputs()));
+  ASSERT_EQ(dir.pipelines().size(), 1u);
+  fs::path library = dir.pipelines()[0];
+  fs::path key = fs::path(library).replace_extension(".key");
+
+  // Garbage instead of a shared library: ignored, rebuilt, same results.
+  replaceFile(library, "not a shared library");
+  halide::clearJitCache();
+  halide::JitCacheStats before = halide::jitCacheStats();
+  std::string rebuilt = bytesOf(compileSource(source(), "f").run(inputs()));
+  halide::JitCacheStats after = halide::jitCacheStats();
+  EXPECT_EQ(after.diskRejected - before.diskRejected, 1);
+  EXPECT_EQ(after.diskStores - before.diskStores, 1);
+  EXPECT_EQ(rebuilt, expected);
+  EXPECT_NE(readFile(library).rfind("\x7f" "ELF", 0), std::string::npos) << "rebuilt as a library";
+
+  // A key file naming other IR (a hash collision, a tampered entry): rebuilt.
+  replaceFile(key, readFile(key) + "// other\n");
+  halide::clearJitCache();
+  before = halide::jitCacheStats();
+  EXPECT_EQ(bytesOf(compileSource(source(), "f").run(inputs())), expected);
+  after = halide::jitCacheStats();
+  EXPECT_EQ(after.diskRejected - before.diskRejected, 1);
+  EXPECT_EQ(after.diskStores - before.diskStores, 1);
+
+  // And now a plain hit.
+  halide::clearJitCache();
+  before = halide::jitCacheStats();
+  EXPECT_EQ(bytesOf(compileSource(source(), "f").run(inputs())), expected);
+  EXPECT_EQ(halide::jitCacheStats().diskHits - before.diskHits, 1);
+}
+
+TEST(HalideDiskCache, RunTimeErrorsArriveThroughTheCachedLibrary) {
+  CacheDir dir("errors");
+  halide::Executable exe = compileSource(source(), "f");
+  ASSERT_EQ(dir.pipelines().size(), 1u);
+  std::vector<Tensor> in = inputs(4);
+  in[3].data<int64_t>()[2] = 12;
+  try {
+    exe.run(in);
+    FAIL() << "a label of 12 with 10 classes must fail";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("12 is a label outside"), std::string::npos) << e.what();
+  }
+}
+
+// Halide 14 embeds non-splat constants in the object with too little
+// alignment for its AVX-512 loads: such functions stay in memory.
+TEST(HalideDiskCache, FunctionsWithConstantTablesCompileInMemory) {
+  CacheDir dir("constants");
+  std::string src = R"(
+    func @g(%x: tensor<?x5xf32>) -> tensor<?x5xf32> {
+      %c = nabla.constant dense<[1.0, 0.0, 1.0, 1.0, 2.0]> : tensor<5xf32>
+      %y = nabla.mul %x, %c : (tensor<?x5xf32>, tensor<5xf32>) -> tensor<?x5xf32>
+      return %y : tensor<?x5xf32>
+    }
+  )";
+  halide::JitCacheStats before = halide::jitCacheStats();
+  halide::Executable exe = compileSource(src, "g");
+  EXPECT_EQ(halide::jitCacheStats().diskStores, before.diskStores);
+  Tensor x = Tensor::fromVector<float>({64, 5}, std::vector<float>(320, 3.0f));
+  Tensor y = exe.run({x})[0];
+  EXPECT_EQ(y.data<float>()[0], 3.0f);
+  EXPECT_EQ(y.data<float>()[1], 0.0f);
+  EXPECT_EQ(y.data<float>()[319], 6.0f);
+}
+
+TEST(HalideDiskCache, OffCompilesInMemory) {
+  CacheDir dir("off");
+  setenv("NABLA_CACHE_DIR", "off", 1);
+  EXPECT_EQ(halide::jitCacheDirectory(), "");
+  halide::JitCacheStats before = halide::jitCacheStats();
+  halide::Executable exe = compileSource(source(), "f");
+  EXPECT_EQ(halide::jitCacheStats().diskStores, before.diskStores);
+  EXPECT_EQ(exe.run(inputs(8))[0].shape(), (Shape{8, 10}));
+  EXPECT_FALSE(fs::exists(dir.path())) << "nothing written";
+}
+
+} // namespace
+} // namespace nabla::testing
