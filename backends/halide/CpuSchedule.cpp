@@ -1,5 +1,7 @@
 #include "backends/halide/CpuSchedule.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -74,31 +76,116 @@ void scheduleUpdates(Halide::Func f, int vector, bool parallel = true, int regis
   }
 }
 
-/// C(j, i) = sum_k A(i, k) B(k, j): tiles of `vector` x 4 outputs stay in
-/// registers across the whole k loop; rows of tiles run in parallel.
-constexpr int kMatmulTaskRows = 32;
+/// A matmul's register tile: `vectors` vectors of `vector` lanes along j
+/// (the output's columns) by `rows` rows along i, one accumulator register
+/// each. `exact`: the tile fits inside the output, so edge tiles can shift
+/// inwards (recomputing a few outputs) and every tile has the same constant
+/// size: no guard is left in the k loop.
+struct MatmulTile {
+  int vector, vectors = 2, rows = 12;
+  bool exact = true;
+  int width() const { return vector * vectors; }
+};
 
-/// C(j, i) = sum_k A(i, k) B(k, j) in register tiles of `vector` x 4 outputs
-/// that stay in registers across a block of 256 k; each task of 32 rows
-/// sweeps a k block across all its tiles, so the block of B (256 x N) is
-/// loaded into L2 once per task rather than once per row of tiles.
-void scheduleMatmulUpdate(Halide::Func f, int vector, bool parallel) {
-  std::vector<Var> args = f.args(); // (j, i)
-  Var jo("jo"), ji("ji"), io("io"), ii("ii"), task("task"), rows("rows");
-  Halide::Stage s = f.update(0);
-  RVar k(s.get_schedule().rvars().at(0).var), ko("ko"), ki("ki");
-  s.split(k, ko, ki, 256, TailStrategy::GuardWithIf)
-      .split(args[1], task, rows, kMatmulTaskRows, TailStrategy::GuardWithIf)
-      .tile(args[0], rows, jo, io, ji, ii, vector, 4, TailStrategy::GuardWithIf)
-      .reorder(ji, ii, ki, jo, io, ko, task)
-      .vectorize(ji)
-      .unroll(ii);
-  if (parallel) s.parallel(task);
+/// 24 of the 32 AVX-512 registers accumulate: 2 vectors x 12 rows, 3 x 8 or
+/// 4 x 6, whichever computes the fewest columns of the output (edge tiles
+/// shift inwards and recompute), the narrowest on a tie so the panel of B a
+/// tile sweeps stays small in L2 (SimpleConvNet's N = 100: 2 x 12 computes
+/// 128 columns, 3 x 8 144). Each step of k then loads 2-4 vectors of B and
+/// broadcasts 6-12 values of A for 24 FMAs. Outputs narrower than two
+/// vectors get one (narrower, down to 4 lanes, if need be) by 12 rows.
+MatmulTile matmulTile(int64_t n, int vector) {
+  MatmulTile tile{vector};
+  if (n == 0) { // dynamic: guarded edge tiles
+    tile.exact = false;
+    return tile;
+  }
+  while (tile.vector > 4 && n < tile.vector) tile.vector /= 2;
+  if (n < 2 * tile.vector) {
+    tile.vectors = 1;
+  } else {
+    int64_t best = 0;
+    for (auto [vectors, rows] : {std::pair{2, 12}, {3, 8}, {4, 6}}) {
+      int64_t width = int64_t(vectors) * tile.vector;
+      if (n < width) break;
+      int64_t computed = (n + width - 1) / width * width;
+      if (best == 0 || computed < best) {
+        best = computed;
+        tile.vectors = vectors;
+        tile.rows = rows;
+      }
+    }
+  }
+  tile.exact = n >= tile.width();
+  return tile;
 }
 
-void scheduleMatmul(Halide::Func f, int vector) {
-  schedulePure(f, vector);
-  scheduleMatmulUpdate(f, vector, true);
+/// Tiles the matmul's output `s` (a Func or one of its specializations):
+/// tiles of one column panel run consecutively, so the panel of B (K x tile
+/// width) stays in L2 across them; a parallel task gets `rowTiles` tiles.
+template <typename StageT>
+void tileMatmulOutput(StageT &&s, const std::vector<Var> &args, const MatmulTile &tile,
+                      int rowTiles) { // args: (j, i)
+  TailStrategy edge = tile.exact ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf;
+  Var jo("jo"), io("io"), ji("ji"), ii("ii"), jv("jv"), jl("jl"), band("row_band"), task("task");
+  s.split(args[0], jo, ji, tile.width(), edge)
+      .split(args[1], io, ii, tile.rows, TailStrategy::ShiftInwards)
+      .split(io, band, Var("row_tiles"), rowTiles, TailStrategy::GuardWithIf)
+      .split(ji, jv, jl, tile.vector)
+      .reorder(jl, jv, ii, Var("row_tiles"), band, jo)
+      .vectorize(jl)
+      .unroll(jv)
+      .unroll(ii)
+      .fuse(band, jo, task)
+      .parallel(task);
+}
+
+/// out(j, i) = activation(acc(j, i)), acc(j, i) = sum_k A(i, k) B(k, j).
+/// The output is cut into register tiles; each tile's accumulation runs over
+/// the whole k range in a tile-sized buffer of its own, which LLVM promotes
+/// to registers: per step of k only A and B are loaded. Row tiles shift
+/// inwards, so with a dynamic row count the tiled schedule is specialized to
+/// outputs of at least a tile's rows, and smaller ones (batch 1) tile single rows.
+void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
+  Halide::Func f = t.func, acc = t.stages.at(0).func;
+  const LoweredTensor &product = t.stages[0];
+  MatmulTile tile = matmulTile(staticExtent(product, 1), vector);
+  int64_t m = staticExtent(product, 0), k = 0;
+  if (const int64_t *extent = Halide::Internal::as_const_int(
+          Halide::Internal::simplify(acc.update(0).get_schedule().rvars().at(0).extent)))
+    k = *extent;
+  auto rowTilesFor = [&](const MatmulTile &tt) { // ~1 MFLOP per parallel task
+    double tileFlops = 2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256);
+    return int(std::clamp(std::ceil(1e6 / tileFlops), 1.0, 1024.0));
+  };
+  f.compute_root();
+  MatmulTile single = tile;
+  single.rows = 1;
+  if (m > 0) {
+    if (m < tile.rows) tile.rows = int(m);
+    tileMatmulOutput(f, f.args(), tile, rowTilesFor(tile));
+  } else {
+    tileMatmulOutput(f.specialize(product.shape[0] >= tile.rows), f.args(), tile,
+                     rowTilesFor(tile));
+    tileMatmulOutput(f, f.args(), single, rowTilesFor(single));
+  }
+
+  std::vector<Var> accArgs = acc.args();
+  acc.compute_at(f, Var("row_tiles"));
+  Var ajv("ajv"), ajl("ajl");
+  acc.split(accArgs[0], ajv, ajl, tile.vector, TailStrategy::GuardWithIf)
+      .vectorize(ajl)
+      .unroll(accArgs[1]);
+  Halide::Stage update = acc.update(0);
+  RVar r(update.get_schedule().rvars().at(0).var);
+  update.split(accArgs[0], ajv, ajl, tile.vector, TailStrategy::GuardWithIf)
+      .reorder(ajl, ajv, accArgs[1], r)
+      .vectorize(ajl)
+      .unroll(accArgs[1]);
+  if (tile.exact) { // the tile's width is constant: its vectors unroll too
+    acc.unroll(ajv);
+    update.unroll(ajv);
+  }
 }
 
 /// conv(ow, oh, o, n) += x * w: each task computes an output row for a
@@ -145,6 +232,7 @@ void scheduleConvolution(const LoweredTensor &t, int vector, bool parallel) {
 /// accumulation is computed per parallel task inside the activation's loops,
 /// so only a cache-sized tile of the pre-activation tensor ever exists.
 void scheduleEpilogue(const LoweredTensor &t, int vector) {
+  if (t.stages.at(0).kind == ScheduleKind::Matmul) return scheduleMatmulEpilogue(t, vector);
   Halide::Func f = t.func, acc = t.stages.at(0).func;
   f.compute_root();
   std::vector<Var> args = f.args();
@@ -173,11 +261,7 @@ void scheduleEpilogue(const LoweredTensor &t, int vector) {
       return;
     }
   }
-  if (t.stages[0].kind == ScheduleKind::Matmul) {
-    // (j, i): one task of the matmul's schedule per call of the accumulation.
-    Var rows("rows");
-    f.split(args[1], task, rows, kMatmulTaskRows, TailStrategy::GuardWithIf);
-  } else if (args.size() >= 3) {
+  if (args.size() >= 3) {
     // (w, h, c, n): one output plane per task.
     f.fuse(args[args.size() - 2], args.back(), task);
   } else {
@@ -186,8 +270,7 @@ void scheduleEpilogue(const LoweredTensor &t, int vector) {
   f.parallel(task);
   acc.compute_at(f, task);
   acc.vectorize(acc.args()[0], vector, TailStrategy::GuardWithIf);
-  if (t.stages[0].kind == ScheduleKind::Matmul) scheduleMatmulUpdate(acc, vector, false);
-  else scheduleUpdates(acc, vector, false);
+  scheduleUpdates(acc, vector, false);
 }
 
 void schedule(const LoweredTensor &t, const Halide::Target &target, std::set<std::string> &done);
@@ -214,7 +297,10 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
     scheduleUpdates(t.func, vector, true, t.registerTile, &t);
     return;
   case ScheduleKind::Matmul:
-    scheduleMatmul(t.func, vector);
+    // multiply() always wraps its accumulation in an Epilogue; a bare one
+    // still gets a correct, generic schedule.
+    schedulePure(t.func, vector);
+    scheduleUpdates(t.func, vector);
     return;
   case ScheduleKind::Convolution:
     Halide::Func(t.func).compute_root();

@@ -11,27 +11,30 @@ namespace nabla::halide {
 
 namespace {
 
-/// `activation(acc)`, or `acc` itself when there is nothing to apply.
-LoweredTensor activate(llvm::StringRef activation, mlir::Operation *op, LoweredTensor acc) {
-  if (activation == "none") return acc;
+/// The op's activation as a function of the accumulated value.
+std::function<Halide::Expr(Halide::Expr)> activationOf(llvm::StringRef activation,
+                                                       mlir::Operation *op) {
+  if (activation == "none") return [](Halide::Expr x) { return x; };
   if (activation != "relu") loweringError(op, "unknown activation '" + activation.str() + "'");
-  auto v = makeVars(acc.rank());
-  Halide::Func f = makeFunc(op->getName().stripDialect().str());
-  defineAt(f, v) = Halide::max(acc.at(toExprs(v)), 0.0f);
-  std::vector<Halide::Expr> shape = acc.shape;
-  return {f, shape, ScheduleKind::Epilogue, {std::move(acc)}};
+  return [](Halide::Expr x) { return Halide::max(x, 0.0f); };
 }
+
+std::string funcName(mlir::Operation *op) { return op->getName().stripDialect().str(); }
 
 LoweredTensor lowerFusedConv(FusedConv2DOp op, const std::vector<LoweredTensor> &in) {
   WindowAttrs w = windowAttrs(filterKernel(op.getFilter()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  return activate(op.getActivation(), op, convolve(in, w, int32_t(op.getGroups())));
+  LoweredTensor acc = convolve(in, w, int32_t(op.getGroups()));
+  // A direct conv accumulates in registers without a wrapper: no Epilogue
+  // when there is nothing to apply.
+  if (op.getActivation() == "none") return acc;
+  return epilogue(funcName(op), std::move(acc), activationOf(op.getActivation(), op));
 }
 
 LoweredTensor lowerFusedMatmul(FusedMatmulOp op, const std::vector<LoweredTensor> &in) {
   const LoweredTensor *bias = in.size() > 2 ? &in[2] : nullptr;
-  return activate(op.getActivation(), op,
-                  multiply(in[0], in[1], op.getTransposeLhs(), op.getTransposeRhs(), bias));
+  return multiply(in[0], in[1], op.getTransposeLhs(), op.getTransposeRhs(), bias, funcName(op),
+                  activationOf(op.getActivation(), op));
 }
 
 } // namespace

@@ -161,9 +161,17 @@ std::vector<int64_t> filterKernel(mlir::Value filter);
 /// Direct convolution of in = {input, filter[, bias]}, bias as the initial
 /// value of the accumulation (shared by conv2d and fused_conv2d).
 LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups);
-/// op(lhs) x op(rhs), starting from `bias` per column when given (shared by
-/// matmul and fused_matmul).
+/// A Func `name` = `fn(acc)` elementwise, of kind Epilogue over `acc`: the
+/// schedule computes `acc` tile by tile inside it.
+LoweredTensor epilogue(const std::string &name, LoweredTensor acc,
+                       const std::function<Halide::Expr(Halide::Expr)> &fn);
+/// `activation`(op(lhs) x op(rhs)), the sum starting from `bias` per column
+/// when given (shared by matmul and fused_matmul). Always an Epilogue, the
+/// identity by default: the CPU schedule then accumulates each register tile
+/// in a small buffer of its own, which LLVM keeps in registers.
 LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool transposeLhs,
-                       bool transposeRhs, const LoweredTensor *bias);
+                       bool transposeRhs, const LoweredTensor *bias, const std::string &name,
+                       const std::function<Halide::Expr(Halide::Expr)> &activation =
+                           [](Halide::Expr x) { return x; });
 
 } // namespace nabla::halide

@@ -71,6 +71,15 @@ LoweredTensor padSpatial(const LoweredTensor &tensor, Expr fill) {
   return {padded, tensor.shape, ScheduleKind::Pointwise};
 }
 
+LoweredTensor epilogue(const std::string &name, LoweredTensor acc,
+                       const std::function<Expr(Expr)> &fn) {
+  auto v = makeVars(acc.rank());
+  Halide::Func f = makeFunc(name);
+  defineAt(f, v) = fn(acc.at(toExprs(v)));
+  std::vector<Expr> shape = acc.shape;
+  return {f, shape, ScheduleKind::Epilogue, {std::move(acc)}};
+}
+
 const OpLowering *LoweringTable::find(mlir::Operation *op) const {
   auto info = op->getName().getRegisteredInfo();
   if (!info) return nullptr;

@@ -77,22 +77,42 @@ LoweredTensor lowerAvgPool(AvgPool2DOp op, const std::vector<LoweredTensor> &in)
   return {f, pooledShape(w, in[0].shape), ScheduleKind::Reduction};
 }
 
+/// Windows that tile the image (stride = kernel, no padding), as in
+/// SimpleConvNet's 2x2 pool: each pixel lies in exactly one window.
+bool windowsTile(const WindowAttrs &w) {
+  return w.stride[0] == w.kernel[0] && w.stride[1] == w.kernel[1] && !w.padBegin[0] &&
+         !w.padBegin[1] && !w.padEnd[0] && !w.padEnd[1] && w.dilation[0] == 1 &&
+         w.dilation[1] == 1;
+}
+
 LoweredTensor lowerMaxPoolBackward(MaxPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {
   const LoweredTensor &input = in[0], &dy = in[1];
   WindowAttrs w = poolWindow(op);
   Halide::Func best = windowArgmax(input, w);
+  LoweredTensor stage{best, pooledShape(w, input.shape), ScheduleKind::Reduction};
   auto v = makeVars(4); // n, c, h, w
-  Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), "r");
+  Halide::Func f = makeFunc("max_pool2d_backward");
+  int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]);
+  if (windowsTile(w)) {
+    // A pointwise select: the pixel's own window routes its gradient here
+    // when this is the window's first maximum. (Pixels past the last whole
+    // window belong to none: their window index is out of range.)
+    Expr oh = v[2] / kh, ow = v[3] / kw;
+    Expr inWindow = oh < dy.shape[2] && ow < dy.shape[3];
+    Expr ohc = Halide::min(oh, dy.shape[2] - 1), owc = Halide::min(ow, dy.shape[3] - 1);
+    Expr winner = best(owc, ohc, v[1], v[0])[0] == (v[2] % kh) * kw + v[3] % kw;
+    defineAt(f, v) = Halide::select(inWindow && winner, dy.at({v[0], v[1], ohc, owc}), 0.0f);
+    return {f, input.shape, ScheduleKind::Pointwise, {stage}};
+  }
+  Halide::RDom r(0, kw, 0, kh, "r");
   WindowSource oh = windowSource(w, 0, v[2], r.y, dy.shape[2]);
   WindowSource ow = windowSource(w, 1, v[3], r.x, dy.shape[3]);
   // Window (oh, ow) reads this pixel at tap (r.y, r.x): it routes its
   // gradient here when that tap is its first maximum.
-  Expr winner = best(ow.position, oh.position, v[1], v[0])[0] == r.y * int32_t(w.kernel[1]) + r.x;
-  Halide::Func f = makeFunc("max_pool2d_backward");
+  Expr winner = best(ow.position, oh.position, v[1], v[0])[0] == r.y * kw + r.x;
   defineAt(f, v) = 0.0f;
   defineAt(f, v) += Halide::select(oh.valid && ow.valid && winner,
                                    dy.at({v[0], v[1], oh.position, ow.position}), 0.0f);
-  LoweredTensor stage{best, pooledShape(w, input.shape), ScheduleKind::Reduction};
   return {f, input.shape, ScheduleKind::Reduction, {stage}};
 }
 

@@ -60,9 +60,56 @@ ReductionShape reductionShape(const LoweredTensor &input, const std::vector<bool
 
 enum class Reduce { Sum, Mean, Max };
 
+/// Lanes of the partial sums when the innermost dim is summed.
+constexpr int32_t kSumLanes = 8;
+
+/// The sum over the dims in `mask` when they include the innermost one and
+/// it is at least kSumLanes long (the bias gradient of a conv sums N, H and
+/// W): vectorized over the output, each lane would gather with the stride of
+/// a whole plane. Instead `partial` keeps kSumLanes running sums per output,
+/// one per residue of the innermost index, so its vector loads are
+/// contiguous; a short second reduction adds the lanes.
+LoweredTensor laneSum(const LoweredTensor &input, const std::vector<bool> &mask, bool keepdims,
+                      const std::string &name) {
+  int rank = input.rank();
+  Expr width = input.shape[size_t(rank - 1)];
+  LoweredTensor chunks = input; // the innermost dim counted in chunks of lanes
+  chunks.shape.back() = (width + kSumLanes - 1) / kSumLanes;
+  ReductionShape rs = reductionShape(chunks, mask, keepdims);
+  Var lane = makeVars(1, "lane")[0];
+  Expr position = rs.inputIndex.back() * kSumLanes + lane;
+  std::vector<Expr> index = rs.inputIndex;
+  index.back() = Halide::min(position, width - 1); // the select drops the clamped lanes
+  std::vector<Var> partialVars = rs.vars;
+  partialVars.push_back(lane);
+  Halide::Func partial = makeFunc(name + "_lanes");
+  defineAt(partial, partialVars) = 0.0f;
+  defineAt(partial, partialVars) += Halide::select(position < width, input.at(index), 0.0f);
+  std::vector<Expr> partialShape = rs.shape;
+  partialShape.push_back(kSumLanes);
+  LoweredTensor lanes{partial, partialShape, ScheduleKind::Reduction};
+
+  Halide::RDom r(0, kSumLanes, "lane_sum");
+  std::vector<Expr> at = toExprs(rs.vars);
+  at.push_back(r);
+  Halide::Func f = makeFunc(name);
+  defineAt(f, rs.vars) = 0.0f;
+  defineAt(f, rs.vars) += lanes.at(at);
+  return {f, rs.shape, ScheduleKind::Reduction, {lanes}};
+}
+
+bool summedInLanes(const LoweredTensor &input, const std::vector<bool> &mask) {
+  if (input.rank() == 0 || !mask.back()) return false;
+  Expr width = Halide::Internal::simplify(input.shape.back());
+  const int64_t *extent = Halide::Internal::as_const_int(width);
+  return extent && *extent >= kSumLanes;
+}
+
 template <typename OpT> void addReduce(LoweringTable &table, Reduce kind, const char *name) {
   table.add1<OpT>([kind, name](OpT op, const std::vector<LoweredTensor> &in) {
     auto mask = reducedMask(in[0].rank(), ints(op.getAxesAttr()));
+    if (kind == Reduce::Sum && summedInLanes(in[0], mask))
+      return laneSum(in[0], mask, op.getKeepdims(), name);
     ReductionShape rs = reductionShape(in[0], mask, op.getKeepdims());
     Halide::Func f = makeFunc(name);
     Expr x = in[0].at(rs.inputIndex);

@@ -16,7 +16,7 @@ int64_t staticDim(mlir::Value value, int64_t i) {
 }
 
 LoweredTensor lowerMatmul(MatmulOp op, const std::vector<LoweredTensor> &in) {
-  return multiply(in[0], in[1], op.getTransposeLhs(), op.getTransposeRhs(), nullptr);
+  return multiply(in[0], in[1], op.getTransposeLhs(), op.getTransposeRhs(), nullptr, "matmul");
 }
 
 LoweredTensor lowerTranspose(TransposeOp op, const std::vector<LoweredTensor> &in) {
@@ -146,7 +146,8 @@ LoweredTensor lowerOneHot(OneHotOp op, const std::vector<LoweredTensor> &in) {
 } // namespace
 
 LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool transposeLhs,
-                       bool transposeRhs, const LoweredTensor *bias) {
+                       bool transposeRhs, const LoweredTensor *bias, const std::string &name,
+                       const std::function<Expr(Expr)> &activation) {
   Expr m = transposeLhs ? lhs.shape[1] : lhs.shape[0];
   Expr k = transposeLhs ? lhs.shape[0] : lhs.shape[1];
   Expr n = transposeRhs ? rhs.shape[0] : rhs.shape[1];
@@ -163,10 +164,10 @@ LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool 
     stages.push_back({copy, {k, n}, ScheduleKind::Pointwise});
   }
   Expr b = transposeRhs ? stages[0].at({r, v[1]}) : rhs.at({r, v[1]});
-  Halide::Func f = makeFunc("matmul");
-  defineAt(f, v) = bias ? bias->at({v[1]}) : Expr(0.0f);
-  defineAt(f, v) += a * b;
-  return {f, {m, n}, ScheduleKind::Matmul, stages};
+  Halide::Func acc = makeFunc(name + "_acc");
+  defineAt(acc, v) = bias ? bias->at({v[1]}) : Expr(0.0f);
+  defineAt(acc, v) += a * b;
+  return epilogue(name, {acc, {m, n}, ScheduleKind::Matmul, stages}, activation);
 }
 
 void registerTensorLowerings(LoweringTable &table) {

@@ -134,6 +134,7 @@ struct PoolCase {
 std::vector<PoolCase> poolCases() {
   return {
       {{2, 3, 24, 24}, {{2, 2}, {2, 2}}},                     // SimpleConvNet's pool
+      {{1, 2, 7, 11}, {{3, 3}, {3, 3}}}, // windows tile the image; its last rows and columns fall in none
       {{2, 2, 9, 10}, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}}}, // overlapping, padded
       {{1, 3, 7, 7}, {{3, 2}, {1, 1}, {1, 1}, {0, 1, 2, 0}}},  // overlapping stride 1, asymmetric pads
   };

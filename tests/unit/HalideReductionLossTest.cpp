@@ -49,7 +49,9 @@ TEST(HalideReduction, SumMeanMaxOverAxes) {
   struct Case { Shape in; std::vector<int64_t> axes; bool keepdims; };
   std::vector<Case> cases = {{{7, 10}, {1}, false}, {{7, 10}, {0}, true}, {{7, 10}, {}, false},
                              {{2, 3, 4, 5}, {1, 3}, false}, {{2, 3, 4, 5}, {-1}, true},
-                             {{3, 33}, {1}, true}, {{20, 20}, {0, 1}, true}};
+                             {{3, 33}, {1}, true}, {{20, 20}, {0, 1}, true},
+                             // a conv's bias gradient: the innermost dim summed in lanes
+                             {{3, 4, 5, 24}, {0, 2, 3}, false}, {{2, 3, 2, 13}, {0, 3}, true}};
   for (const Case &c : cases) {
     std::string attrs = "{axes = " + shapeString(c.axes) + ", keepdims = " +
                         (c.keepdims ? "true" : "false") + "}";

@@ -36,13 +36,19 @@ TEST(HalideTensor, MatmulAllTransposeFlagsAndOddSizes) {
 
 TEST(HalideTensor, MatmulWithDynamicBatch) {
   reseed(11);
-  std::string src = funcSource({"tensor<?x20xf32>", "tensor<20x30xf32>"}, "tensor<?x30xf32>",
-                               "%y = nabla.matmul %a0, %a1 : (tensor<?x20xf32>, tensor<20x30xf32>) -> tensor<?x30xf32>");
-  halide::Executable exe = compileSource(src, "f");
-  for (int64_t batch : {1, 7}) {
-    std::vector<Tensor> in = {randomTensor({batch, 20}), randomTensor({20, 30})};
-    expectTensorNear(exe.run(in)[0], referenceOracle(src, "f")(toRef(in))[0], kAccumulated,
-                     "batch " + std::to_string(batch));
+  // Batches below, at and above the register tile's rows (the schedule is
+  // specialized on the row count), and widths of one and several vectors.
+  for (int64_t n : {30, 100}) {
+    std::string b = "tensor<20x" + std::to_string(n) + "xf32>";
+    std::string y = "tensor<?x" + std::to_string(n) + "xf32>";
+    std::string src = funcSource({"tensor<?x20xf32>", b}, y,
+                                 "%y = nabla.matmul %a0, %a1 : (tensor<?x20xf32>, " + b + ") -> " + y);
+    halide::Executable exe = compileSource(src, "f");
+    for (int64_t batch : {1, 7, 12, 13, 29}) {
+      std::vector<Tensor> in = {randomTensor({batch, 20}), randomTensor({20, n})};
+      expectTensorNear(exe.run(in)[0], referenceOracle(src, "f")(toRef(in))[0], kAccumulated,
+                       "n " + std::to_string(n) + ", batch " + std::to_string(batch));
+    }
   }
 }
 
