@@ -24,7 +24,8 @@ LoweredTensor zeroPadded(const LoweredTensor &x, const WindowAttrs &w) {
 LoweredTensor lowerConv(Conv2DOp op, const std::vector<LoweredTensor> &in) {
   WindowAttrs w = windowAttrs(filterKernel(op.getFilter()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  return convolve(in, w, int32_t(op.getGroups()));
+  return epilogue("conv2d", convolve(in, w, int32_t(op.getGroups())),
+                  [](Expr x) { return x; });
 }
 
 LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
@@ -130,7 +131,12 @@ LoweredTensor lowerCol2Im(Col2ImOp op, const std::vector<LoweredTensor> &in) {
 
 LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups) {
   const LoweredTensor &filter = in[1];
-  LoweredTensor x = zeroPadded(in[0], w);
+  // The input with a zero border, stored (a stage of the accumulation): the
+  // schedule's register tiles cover whole vectors and may compute a few
+  // outputs past the edge (their lanes are never stored), whose reads then
+  // land in the border; and the taps load contiguous vectors instead of
+  // clamping and selecting per lane.
+  LoweredTensor x = padSpatial(in[0], 0.0f);
   Expr outChannels = filter.shape[0], groupIn = filter.shape[1];
   Expr groupOut = outChannels / groups;
   auto v = makeVars(4); // n, o, oh, ow
@@ -138,12 +144,12 @@ LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &
   Expr channel = (v[1] / groupOut) * groupIn + r.z;
   Expr tap = x.at({v[0], channel, windowInput(w, 0, v[2], r.y), windowInput(w, 1, v[3], r.x)}) *
              filter.at({v[1], r.z, r.y, r.x});
-  Halide::Func f = makeFunc("conv2d");
+  Halide::Func f = makeFunc("conv2d_acc");
   defineAt(f, v) = in.size() > 2 ? in[2].at({v[1]}) : Expr(0.0f);
   defineAt(f, v) += tap;
   std::vector<Expr> shape = {in[0].shape[0], outChannels, w.outputSize(0, in[0].shape[2]),
                              w.outputSize(1, in[0].shape[3])};
-  return {f, shape, ScheduleKind::Convolution};
+  return {f, shape, ScheduleKind::Convolution, {x}};
 }
 
 void registerConvLowerings(LoweringTable &table) {

@@ -24,11 +24,8 @@ std::string funcName(mlir::Operation *op) { return op->getName().stripDialect().
 LoweredTensor lowerFusedConv(FusedConv2DOp op, const std::vector<LoweredTensor> &in) {
   WindowAttrs w = windowAttrs(filterKernel(op.getFilter()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  LoweredTensor acc = convolve(in, w, int32_t(op.getGroups()));
-  // A direct conv accumulates in registers without a wrapper: no Epilogue
-  // when there is nothing to apply.
-  if (op.getActivation() == "none") return acc;
-  return epilogue(funcName(op), std::move(acc), activationOf(op.getActivation(), op));
+  return epilogue(funcName(op), convolve(in, w, int32_t(op.getGroups())),
+                  activationOf(op.getActivation(), op));
 }
 
 LoweredTensor lowerFusedMatmul(FusedMatmulOp op, const std::vector<LoweredTensor> &in) {

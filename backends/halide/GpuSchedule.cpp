@@ -64,8 +64,21 @@ void scheduleFunc(Halide::Func f) {
     if (updateIsGatherStyle(f, u)) tileStage(f.update(u), args);
 }
 
+/// The innermost GPU thread loop tileStage() makes for a Func of `rank` dims.
+Var innermostThread(size_t rank) { return Var(rank == 1 ? "gpu_t0" : "gpu_tx"); }
+
 void schedule(const LoweredTensor &t, std::set<std::string> &done) {
   if (t.kind == ScheduleKind::Input || !done.insert(t.func.name()).second) return;
+  if (t.kind == ScheduleKind::Epilogue && t.rank() > 0) {
+    // Each thread accumulates its own output element in a register: one
+    // kernel for the accumulation and its activation, nothing stored between.
+    const LoweredTensor &acc = t.stages.at(0);
+    done.insert(acc.func.name());
+    for (const LoweredTensor &input : acc.stages) schedule(input, done);
+    scheduleFunc(t.func);
+    Halide::Func(acc.func).compute_at(t.func, innermostThread(size_t(t.rank())));
+    return;
+  }
   for (const LoweredTensor &stage : t.stages) schedule(stage, done);
   scheduleFunc(t.func);
 }

@@ -159,7 +159,9 @@ WindowAttrs windowAttrs(const std::vector<int64_t> &kernel, mlir::Attribute stri
 std::vector<int64_t> filterKernel(mlir::Value filter);
 
 /// Direct convolution of in = {input, filter[, bias]}, bias as the initial
-/// value of the accumulation (shared by conv2d and fused_conv2d).
+/// value of the accumulation (shared by conv2d and fused_conv2d, which wrap
+/// it in an Epilogue: the schedule accumulates each register tile in a
+/// buffer of its own).
 LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups);
 /// A Func `name` = `fn(acc)` elementwise, of kind Epilogue over `acc`: the
 /// schedule computes `acc` tile by tile inside it.

@@ -1,0 +1,112 @@
+// The register-tiled CPU schedule of conv2d and fused_conv2d (NCHW, direct).
+//
+// A tile is `rows` output rows x `vectors` vectors along the row x
+// `channels` output channels, one accumulator register each. For every tap
+// (input channel, kh, kw) it loads rows x vectors input vectors and
+// broadcasts `channels` weights for rows x vectors x channels FMAs, the same
+// structure as the matmul's tiles. Rows are covered by whole vectors: the
+// lanes past the row's end compute values that are never stored, reading
+// the zero border of the stored, padded input (see convolve()).
+#include "backends/halide/CpuScheduleParts.h"
+
+#include <optional>
+
+namespace nabla::halide {
+
+using Halide::RVar;
+using Halide::TailStrategy;
+using Halide::Var;
+using Halide::VarOrRVar;
+
+namespace {
+
+struct ConvTile {
+  int vector = 0, vectors = 0, rows = 0, channels = 0;
+};
+
+/// At most 24 of the 32 AVX-512 registers accumulate (the rest hold the
+/// loaded inputs and the broadcast weight).
+constexpr int kAccumulators = 24;
+/// Wider rows than this many vectors fall back to the generic schedule.
+constexpr int kMaxRowVectors = 6;
+
+/// The tile with the most FMAs per load, counting the rows a ShiftInwards
+/// edge recomputes; ties go to more accumulators. The vector width is the
+/// natural one unless half of it covers the row in as few vectors (fewer
+/// wasted lanes for the same instructions).
+std::optional<ConvTile> convTile(int64_t outW, int64_t outH, int64_t outC, int natural) {
+  if (outW == 0 || outH == 0 || outC == 0) return std::nullopt;
+  ConvTile best;
+  best.vector = natural;
+  while (best.vector > 4 && (outW + best.vector / 2 - 1) / (best.vector / 2) ==
+                                (outW + best.vector - 1) / best.vector)
+    best.vector /= 2;
+  best.vectors = int((outW + best.vector - 1) / best.vector);
+  if (best.vectors > kMaxRowVectors) return std::nullopt;
+  double bestScore = 0;
+  for (int rows = 1; rows <= std::min<int64_t>(outH, 4); ++rows)
+    for (int channels = 1; channels <= outC && channels <= kAccumulators; ++channels) {
+      int accumulators = rows * best.vectors * channels;
+      if (outC % channels || accumulators > kAccumulators) continue;
+      double computedRows = double((outH + rows - 1) / rows * rows);
+      double score = accumulators / double(rows * best.vectors + channels) *
+                     (double(outH) / computedRows);
+      if (score > bestScore * 1.0001 ||
+          (score > bestScore * 0.9999 && accumulators > best.rows * best.vectors * best.channels)) {
+        bestScore = score;
+        best.rows = rows;
+        best.channels = channels;
+      }
+    }
+  return best;
+}
+
+} // namespace
+
+bool scheduleConvEpilogue(const LoweredTensor &t, int natural) {
+  const LoweredTensor &conv = t.stages.at(0);
+  int64_t outW = staticExtent(conv, 3), outH = staticExtent(conv, 2), outC = staticExtent(conv, 1);
+  std::optional<ConvTile> tile = convTile(outW, outH, outC, natural);
+  if (!tile) return false;
+
+  // The output (w, h, c, n): a task per (block of channels, image); inside
+  // it, one tile of rows at a time. Rows shift inwards at the bottom edge, so
+  // every tile has the same constant size.
+  Halide::Func f = t.func, acc = conv.func;
+  std::vector<Var> args = f.args();
+  Var ho("ho"), hi("hi"), co("co"), ci("ci"), wv("wv"), wl("wl"), task("task");
+  f.compute_root()
+      .bound(args[0], 0, int32_t(outW))
+      .bound(args[2], 0, int32_t(outC))
+      .split(args[1], ho, hi, tile->rows, TailStrategy::ShiftInwards)
+      .split(args[2], co, ci, tile->channels, TailStrategy::RoundUp) // channels divides outC
+      .split(args[0], wv, wl, tile->vector, TailStrategy::GuardWithIf)
+      .reorder(wl, wv, hi, ci, ho, co, args[3])
+      .vectorize(wl)
+      .fuse(co, args[3], task)
+      .parallel(task);
+
+  // The accumulation of one tile, in a buffer of whole vectors (RoundUp)
+  // that LLVM keeps in registers across all the taps.
+  acc.compute_at(f, ho);
+  std::vector<Var> a = acc.args(); // (w, h, c, n)
+  Var av("av"), al("al");
+  acc.split(a[0], av, al, tile->vector, TailStrategy::RoundUp)
+      .vectorize(al)
+      .unroll(av)
+      .unroll(a[1])
+      .unroll(a[2]);
+  Halide::Stage update = acc.update(0);
+  std::vector<VarOrRVar> order = {al, av, a[1], a[2]};
+  for (const auto &rv : update.get_schedule().rvars()) order.push_back(RVar(rv.var));
+  order.push_back(a[3]);
+  update.split(a[0], av, al, tile->vector, TailStrategy::RoundUp)
+      .reorder(order)
+      .vectorize(al)
+      .unroll(av)
+      .unroll(a[1])
+      .unroll(a[2]);
+  return true;
+}
+
+} // namespace nabla::halide

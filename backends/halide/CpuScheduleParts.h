@@ -1,0 +1,38 @@
+// The pieces of the CPU schedule shared by its files: CpuSchedule.cpp (the
+// generic schedules and the dispatch), MatmulSchedule.cpp and
+// ConvSchedule.cpp (the register-tiled accumulations).
+#pragma once
+
+#include "backends/halide/Lowering.h"
+
+namespace nabla::halide {
+
+/// The static extent of NCHW dim `d` of `t`, or 0.
+int64_t staticExtent(const LoweredTensor &t, int d);
+
+/// Pure definition: root, vectorize dim 0 by `vector`, parallel over the
+/// outermost dim, tasks of at least ~8K elements when `inner` (elements per
+/// index of the outermost dim) is known.
+void schedulePure(Halide::Func f, int vector, int64_t inner = 0);
+
+/// Gather-style updates `f(vars) op= g(vars, r)`: the vector lanes run over
+/// dim 0 with the reduction loops outside them, so each lane accumulates its
+/// own output element; parallel over the outermost pure dim when `parallel`.
+///
+/// `registerTile` more pure dims (after dim 0, static extents of `t`) go
+/// inside the reduction loops too, unrolled: their accumulators then stay in
+/// registers and each value the reduction reads is reused across them.
+void scheduleUpdates(Halide::Func f, int vector, bool parallel = true, int registerTile = 0,
+                     const LoweredTensor *t = nullptr);
+
+/// out(j, i) = activation(sum_k A(i, k) B(k, j)): `t` is an Epilogue over a
+/// Matmul stage. Register tiles (MatmulSchedule.cpp).
+void scheduleMatmulEpilogue(const LoweredTensor &t, int vector);
+
+/// out = activation(conv2d): `t` is an Epilogue over a Convolution stage.
+/// Register tiles of rows x vectors x output channels (ConvSchedule.cpp);
+/// false, scheduling nothing, when the conv's extents are not all static or
+/// its rows are too wide for one tile.
+bool scheduleConvEpilogue(const LoweredTensor &t, int vector);
+
+} // namespace nabla::halide

@@ -1,0 +1,129 @@
+// The register-tiled CPU schedule of matmul and fused_matmul.
+#include "backends/halide/CpuScheduleParts.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace nabla::halide {
+
+using Halide::RVar;
+using Halide::TailStrategy;
+using Halide::Var;
+
+namespace {
+
+/// A matmul's register tile: `vectors` vectors of `vector` lanes along j
+/// (the output's columns) by `rows` rows along i, one accumulator register
+/// each. `exact`: the tile fits inside the output, so edge tiles can shift
+/// inwards (recomputing a few outputs) and every tile has the same constant
+/// size: no guard is left in the k loop.
+struct MatmulTile {
+  int vector, vectors = 2, rows = 12;
+  bool exact = true;
+  int width() const { return vector * vectors; }
+};
+
+/// 24 of the 32 AVX-512 registers accumulate: 2 vectors x 12 rows, 3 x 8 or
+/// 4 x 6, whichever computes the fewest columns of the output (edge tiles
+/// shift inwards and recompute), the narrowest on a tie so the panel of B a
+/// tile sweeps stays small in L2 (SimpleConvNet's N = 100: 2 x 12 computes
+/// 128 columns, 3 x 8 144). Each step of k then loads 2-4 vectors of B and
+/// broadcasts 6-12 values of A for 24 FMAs. Outputs narrower than two
+/// vectors get one (narrower, down to 4 lanes, if need be) by 12 rows.
+MatmulTile matmulTile(int64_t n, int vector) {
+  MatmulTile tile{vector};
+  if (n == 0) { // dynamic: guarded edge tiles
+    tile.exact = false;
+    return tile;
+  }
+  while (tile.vector > 4 && n < tile.vector) tile.vector /= 2;
+  if (n < 2 * tile.vector) {
+    tile.vectors = 1;
+  } else {
+    int64_t best = 0;
+    for (auto [vectors, rows] : {std::pair{2, 12}, {3, 8}, {4, 6}}) {
+      int64_t width = int64_t(vectors) * tile.vector;
+      if (n < width) break;
+      int64_t computed = (n + width - 1) / width * width;
+      if (best == 0 || computed < best) {
+        best = computed;
+        tile.vectors = vectors;
+        tile.rows = rows;
+      }
+    }
+  }
+  tile.exact = n >= tile.width();
+  return tile;
+}
+
+/// Tiles the matmul's output `s` (a Func or one of its specializations):
+/// tiles of one column panel run consecutively, so the panel of B (K x tile
+/// width) stays in L2 across them; a parallel task gets `rowTiles` tiles.
+template <typename StageT>
+void tileMatmulOutput(StageT &&s, const std::vector<Var> &args, const MatmulTile &tile,
+                      int rowTiles) { // args: (j, i)
+  TailStrategy edge = tile.exact ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf;
+  Var jo("jo"), io("io"), ji("ji"), ii("ii"), jv("jv"), jl("jl"), band("row_band"), task("task");
+  s.split(args[0], jo, ji, tile.width(), edge)
+      .split(args[1], io, ii, tile.rows, TailStrategy::ShiftInwards)
+      .split(io, band, Var("row_tiles"), rowTiles, TailStrategy::GuardWithIf)
+      .split(ji, jv, jl, tile.vector)
+      .reorder(jl, jv, ii, Var("row_tiles"), band, jo)
+      .vectorize(jl)
+      .unroll(jv)
+      .unroll(ii)
+      .fuse(band, jo, task)
+      .parallel(task);
+}
+
+} // namespace
+
+/// out(j, i) = activation(acc(j, i)), acc(j, i) = sum_k A(i, k) B(k, j).
+/// The output is cut into register tiles; each tile's accumulation runs over
+/// the whole k range in a tile-sized buffer of its own, which LLVM promotes
+/// to registers: per step of k only A and B are loaded. Row tiles shift
+/// inwards, so with a dynamic row count the tiled schedule is specialized to
+/// outputs of at least a tile's rows, and smaller ones (batch 1) tile single rows.
+void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
+  Halide::Func f = t.func, acc = t.stages.at(0).func;
+  const LoweredTensor &product = t.stages[0];
+  MatmulTile tile = matmulTile(staticExtent(product, 1), vector);
+  int64_t m = staticExtent(product, 0), k = 0;
+  if (const int64_t *extent = Halide::Internal::as_const_int(
+          Halide::Internal::simplify(acc.update(0).get_schedule().rvars().at(0).extent)))
+    k = *extent;
+  auto rowTilesFor = [&](const MatmulTile &tt) { // ~1 MFLOP per parallel task
+    double tileFlops = 2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256);
+    return int(std::clamp(std::ceil(1e6 / tileFlops), 1.0, 1024.0));
+  };
+  f.compute_root();
+  MatmulTile single = tile;
+  single.rows = 1;
+  if (m > 0) {
+    if (m < tile.rows) tile.rows = int(m);
+    tileMatmulOutput(f, f.args(), tile, rowTilesFor(tile));
+  } else {
+    tileMatmulOutput(f.specialize(product.shape[0] >= tile.rows), f.args(), tile,
+                     rowTilesFor(tile));
+    tileMatmulOutput(f, f.args(), single, rowTilesFor(single));
+  }
+
+  std::vector<Var> accArgs = acc.args();
+  acc.compute_at(f, Var("row_tiles"));
+  Var ajv("ajv"), ajl("ajl");
+  acc.split(accArgs[0], ajv, ajl, tile.vector, TailStrategy::GuardWithIf)
+      .vectorize(ajl)
+      .unroll(accArgs[1]);
+  Halide::Stage update = acc.update(0);
+  RVar r(update.get_schedule().rvars().at(0).var);
+  update.split(accArgs[0], ajv, ajl, tile.vector, TailStrategy::GuardWithIf)
+      .reorder(ajl, ajv, accArgs[1], r)
+      .vectorize(ajl)
+      .unroll(accArgs[1]);
+  if (tile.exact) { // the tile's width is constant: its vectors unroll too
+    acc.unroll(ajv);
+    update.unroll(ajv);
+  }
+}
+
+} // namespace nabla::halide
