@@ -67,6 +67,18 @@ int64_t innerElements(const LoweredTensor &t) {
   return n;
 }
 
+/// A reshape or flatten: the innermost loop runs over blocks of the input's
+/// row (t.rowBlock), each vectorized, so every block is one contiguous copy.
+void scheduleReinterpret(const LoweredTensor &t, int vector) {
+  Halide::Func f = t.func;
+  std::vector<Var> args = f.args();
+  Var block("row_block"), x("x");
+  f.compute_root()
+      .split(args[0], block, x, int32_t(t.rowBlock), TailStrategy::RoundUp) // divides the row
+      .vectorize(x, std::min<int>(vector, int(t.rowBlock)), TailStrategy::GuardWithIf);
+  if (args.size() >= 2) f.parallel(args.back());
+}
+
 /// An activation over an accumulation with no tiled schedule of its own:
 /// one output plane (or row) per task, the accumulation computed per task
 /// inside it, so only a cache-sized piece of it ever exists.
@@ -120,6 +132,7 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
   case ScheduleKind::Input:
     return;
   case ScheduleKind::Pointwise:
+    if (t.rowBlock > 0) return scheduleReinterpret(t, vector);
     schedulePure(t.func, vector, innerElements(t));
     return;
   case ScheduleKind::Reduction:

@@ -46,7 +46,12 @@ LoweredTensor reinterpret(const LoweredTensor &input, const std::vector<Expr> &s
   }
   Halide::Func f = makeFunc(name);
   defineAt(f, v) = input.at(index);
-  return {f, shape, ScheduleKind::Pointwise};
+  LoweredTensor out{f, shape, ScheduleKind::Pointwise};
+  const int64_t *inRow = Halide::Internal::as_const_int(Halide::Internal::simplify(input.shape.back()));
+  const int64_t *outRow = shape.empty() ? nullptr
+                                        : Halide::Internal::as_const_int(Halide::Internal::simplify(shape.back()));
+  if (inRow && outRow && *inRow > 1 && *outRow % *inRow == 0) out.rowBlock = *inRow;
+  return out;
 }
 
 LoweredTensor lowerReshape(ReshapeOp op, const std::vector<LoweredTensor> &in) {
