@@ -6,6 +6,8 @@
 
 #include "ir/Dialect.h"
 
+#include <optional>
+
 namespace nabla::halide {
 
 using Halide::Expr;
@@ -28,6 +30,34 @@ LoweredTensor lowerConv(Conv2DOp op, const std::vector<LoweredTensor> &in) {
                   [](Expr x) { return x; });
 }
 
+/// The data gradient of a stride-1, undilated, ungrouped conv whose pads are
+/// smaller than its kernel is itself such a conv: of dy, with the filter's
+/// channels swapped and its taps flipped, padded by kernel - 1 - pad. It then
+/// runs on the register-tiled forward schedule (DeepConvNet's 3x3 convs).
+std::optional<LoweredTensor> backwardDataAsConv(const LoweredTensor &dy,
+                                                const LoweredTensor &filter, const WindowAttrs &w,
+                                                int32_t groups) {
+  WindowAttrs flipped = w;
+  for (int i = 0; i < 2; ++i) {
+    if (w.stride[i] != 1 || w.dilation[i] != 1 || w.padBegin[i] >= w.kernel[i] ||
+        w.padEnd[i] >= w.kernel[i])
+      return std::nullopt;
+    flipped.padBegin[i] = w.kernel[i] - 1 - w.padBegin[i];
+    flipped.padEnd[i] = w.kernel[i] - 1 - w.padEnd[i];
+  }
+  if (groups != 1) return std::nullopt;
+  auto v = makeVars(4); // c, o, kh, kw
+  int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]);
+  Halide::Func swapped = makeFunc("conv2d_filter_flipped");
+  defineAt(swapped, v) = filter.at({v[1], v[0], kh - 1 - v[2], kw - 1 - v[3]});
+  LoweredTensor flippedFilter{swapped,
+                              {filter.shape[1], filter.shape[0], filter.shape[2], filter.shape[3]},
+                              ScheduleKind::Pointwise};
+  LoweredTensor acc = convolve({dy, flippedFilter}, flipped, 1);
+  acc.stages.push_back(flippedFilter);
+  return epilogue("conv2d_backward_data", std::move(acc), [](Expr x) { return x; });
+}
+
 LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
                                     const std::vector<LoweredTensor> &in) {
   const LoweredTensor &dy = in[0], &filter = in[1];
@@ -35,6 +65,7 @@ LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
                               op.getDilationsAttr());
   std::vector<int64_t> image = ints(op.getImageSizeAttr());
   int32_t groups = int32_t(op.getGroups());
+  if (auto asConv = backwardDataAsConv(dy, filter, w, groups)) return *asConv;
   Expr groupIn = filter.shape[1], groupOut = filter.shape[0] / groups;
   auto v = makeVars(4); // n, c, h, w
   Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), 0, groupOut, "r"); // kw, kh, o

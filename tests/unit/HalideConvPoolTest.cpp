@@ -55,6 +55,8 @@ std::vector<ConvCase> convCases() {
       {{1, 2, 12, 12}, 3, 1, {{3, 3}, {1, 1}, {2, 3}, {2, 2, 2, 2}}, false}, // dilation
       {{3, 4, 7, 8}, 4, 4, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}}, true},   // depthwise
       {{2, 1, 28, 28}, 30, 1, {{5, 5}}, true},                              // SimpleConvNet conv1
+      {{2, 5, 10, 10}, 7, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, true}, // DeepConvNet-like
+      {{1, 3, 8, 9}, 4, 1, {{3, 2}, {1, 1}, {1, 1}, {0, 1, 2, 0}}, false},  // asymmetric pads
   };
 }
 } // namespace
