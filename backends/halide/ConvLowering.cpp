@@ -85,34 +85,35 @@ LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
 /// O*C*KH*KW elements (750 for SimpleConvNet, too few to vectorize over). The
 /// sum is split by algorithm: `partial` keeps kLanes running sums per output,
 /// one per residue of ow modulo kLanes, so its vector lanes run along
-/// contiguous ow; a short second reduction adds the lanes.
+/// contiguous ow; a short second reduction adds the lanes. Both operands are
+/// read from stored copies with a zero border: the lanes past the row's end
+/// then read zeros (dy's border) instead of clamping and selecting per lane,
+/// which would turn every load into a gather.
 LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
                                       const std::vector<LoweredTensor> &in) {
   constexpr int32_t kLanes = 8;
-  const LoweredTensor &dy = in[1];
   WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  LoweredTensor x = zeroPadded(in[0], w);
+  LoweredTensor x = padSpatial(in[0], 0.0f), dy = padSpatial(in[1], 0.0f);
   int32_t groups = int32_t(op.getGroups());
   Expr groupIn = in[0].shape[1] / groups, groupOut = dy.shape[1] / groups;
   Expr outW = dy.shape[3];
   auto v = makeVars(5); // o, c, kh, kw, lane
   Halide::RDom r(0, (outW + kLanes - 1) / kLanes, 0, dy.shape[2], 0, dy.shape[0], "r"); // owo, oh, n
   Expr ow = r.x * kLanes + v[4];
-  Expr owIn = Halide::min(ow, outW - 1); // the select below drops the clamped lanes
   Expr channel = (v[0] / groupOut) * groupIn + v[1];
-  Expr product = dy.at({r.z, v[0], r.y, owIn}) *
-                 x.at({r.z, channel, windowInput(w, 0, r.y, v[2]), windowInput(w, 1, owIn, v[3])});
+  Expr product = dy.at({r.z, v[0], r.y, ow}) *
+                 x.at({r.z, channel, windowInput(w, 0, r.y, v[2]), windowInput(w, 1, ow, v[3])});
   Halide::Func partial = makeFunc("conv2d_backward_filter_lanes");
   defineAt(partial, v) = 0.0f;
-  defineAt(partial, v) += Halide::select(ow < outW, product, 0.0f);
+  defineAt(partial, v) += product;
   std::vector<Expr> filter = {dy.shape[1], groupIn, int32_t(w.kernel[0]), int32_t(w.kernel[1])};
   std::vector<Expr> partialShape = filter;
   partialShape.push_back(kLanes);
   // Each (n, oh, ow) step loads dy once and reuses it for all KH*KW taps,
   // whose accumulators stay in registers (when there are few enough).
   int registerTile = w.kernel[0] * w.kernel[1] <= 25 ? 2 : 0;
-  LoweredTensor lanes{partial, partialShape, ScheduleKind::Reduction, {}, registerTile};
+  LoweredTensor lanes{partial, partialShape, ScheduleKind::Reduction, {x, dy}, registerTile};
 
   auto u = makeVars(4);
   Halide::RDom lane(0, kLanes, "lane");
