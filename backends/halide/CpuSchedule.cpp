@@ -69,9 +69,15 @@ int64_t innerElements(const LoweredTensor &t) {
 
 /// A reshape or flatten: the innermost loop runs over blocks of the input's
 /// row (t.rowBlock), each vectorized, so every block is one contiguous copy.
+/// Every static dim is bounded to its whole extent: blocks then start at
+/// multiples of the block and the simplifier knows each index's range, which
+/// lets the index math fold.
 void scheduleReinterpret(const LoweredTensor &t, int vector) {
   Halide::Func f = t.func;
   std::vector<Var> args = f.args();
+  for (int d = 0; d < t.rank(); ++d)
+    if (int64_t extent = staticExtent(t, d))
+      f.bound(args[size_t(t.rank() - 1 - d)], 0, int32_t(extent));
   Var block("row_block"), x("x");
   f.compute_root()
       .split(args[0], block, x, int32_t(t.rowBlock), TailStrategy::RoundUp) // divides the row
@@ -159,7 +165,7 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
 int vectorWidth(const LoweredTensor &t, int natural) {
   bool tiled = t.kind == ScheduleKind::Epilogue && (t.stages.at(0).kind == ScheduleKind::Matmul ||
                                                     t.stages.at(0).kind == ScheduleKind::Convolution);
-  if (tiled || t.shape.empty()) return natural;
+  if (tiled || t.rowBlock > 0 || t.shape.empty()) return natural; // reinterpretations: rows
   int64_t extent = staticExtent(t, t.rank() - 1);
   if (extent == 0) return natural;
   for (int width = natural; width >= 4; width /= 2)

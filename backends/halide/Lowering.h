@@ -44,10 +44,11 @@ struct LoweredTensor {
   /// Reductions only: how many pure dims after the innermost (all with
   /// static extents) the schedule keeps in registers inside the reduction.
   int registerTile = 0;
-  /// Reinterpretations (reshape, flatten) only: the input's innermost static
-  /// extent when it divides the output's. The schedule splits the innermost
-  /// loop by it, so the unraveled index folds into contiguous loads instead
-  /// of a division, a modulo and a gather per element.
+  /// Reinterpretations (reshape, flatten) only: the shorter of the input's
+  /// and the output's innermost static extents when it divides the longer.
+  /// The schedule splits the innermost loop by it, so the unraveled index
+  /// folds into contiguous loads instead of a division, a modulo and a gather
+  /// per element.
   int64_t rowBlock = 0;
   /// Set from the op's `nabla.inline` (--nabla-fuse-elementwise): the schedule
   /// may compute this tensor inside its consumer instead of storing it.

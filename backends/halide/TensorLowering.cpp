@@ -50,7 +50,8 @@ LoweredTensor reinterpret(const LoweredTensor &input, const std::vector<Expr> &s
   const int64_t *inRow = Halide::Internal::as_const_int(Halide::Internal::simplify(input.shape.back()));
   const int64_t *outRow = shape.empty() ? nullptr
                                         : Halide::Internal::as_const_int(Halide::Internal::simplify(shape.back()));
-  if (inRow && outRow && *inRow > 1 && *outRow % *inRow == 0) out.rowBlock = *inRow;
+  if (inRow && outRow && *inRow > 1 && *outRow > 1)
+    out.rowBlock = *outRow % *inRow == 0 ? *inRow : *inRow % *outRow == 0 ? *outRow : 0;
   return out;
 }
 

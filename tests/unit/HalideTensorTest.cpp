@@ -81,6 +81,11 @@ TEST(HalideTensor, TransposeReshapeFlatten) {
   std::string flatBatch = funcSource({"tensor<?x3x4x5xf32>"}, "tensor<?x60xf32>",
       "%y = nabla.flatten %a0 : (tensor<?x3x4x5xf32>) -> tensor<?x60xf32>");
   expectMatchesOracle(flatBatch, "f", {randomTensor({7, 3, 4, 5})}, sameData({7, 60}), kExact);
+  // The output's rows divide the input's (a flatten's gradient): copied a
+  // row of the output at a time.
+  std::string unflatten = funcSource({"tensor<?x60xf32>"}, "tensor<?x3x4x5xf32>",
+      "%y = nabla.reshape %a0 {shape = [-1, 3, 4, 5]} : (tensor<?x60xf32>) -> tensor<?x3x4x5xf32>");
+  expectMatchesOracle(unflatten, "f", {randomTensor({7, 60})}, sameData({7, 3, 4, 5}), kExact);
 }
 
 TEST(HalideTensor, BroadcastLikeAndSumToLike) {
