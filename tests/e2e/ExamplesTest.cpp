@@ -268,3 +268,31 @@ TEST(Examples, OptimizerComparePaths) {
   }
   expectPng(dir / "optimizer_mnist.png", 800, 480);
 }
+
+TEST(Examples, SimpleConvNetFiltersGainStructure) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("simple_convnet_filters");
+  std::string out = runExample("simple_convnet_filters", "--train-size 10000 --test-size 2000 --columns 6 "
+                                                         "--scale 4 --out " + dir.string());
+  std::vector<double> before = numbersAfter(out, "conv1 before training: ");
+  std::vector<double> after = numbersAfter(out, "conv1 after training: ");
+  ASSERT_EQ(before.size(), 2u); // "rms R, neighbour correlation C"
+  ASSERT_EQ(after.size(), 2u);
+  // Before: the book's init, independent N(0, 0.01^2) draws, so the rms is
+  // ~0.01 and neighbouring pixels are uncorrelated (750 draws: |c| ~ 0.04).
+  EXPECT_NEAR(before[0], 0.01, 0.001);
+  EXPECT_LT(std::fabs(before[1]), 0.1);
+  // After 100 Adam steps the filters are smooth patterns (edges, blobs) far
+  // from their starting values.
+  EXPECT_GT(after[1], 0.3);
+  EXPECT_GT(after[0], 2 * before[0]);
+  EXPECT_GT(numbersAfter(out, R"(conv1 relative change .*: )").at(0), 1.0);
+  std::vector<double> trained = numbersAfter(out, "trained ");
+  ASSERT_EQ(trained.size(), 3u); // steps, images, accuracy
+  EXPECT_EQ(trained[0], 100);
+  EXPECT_GT(trained[2], 65.0);
+  // 30 filters of 5x5 at scale 4 with 2-pixel gaps, 6 per row: 5 rows.
+  for (const char *png : {"conv1_filters_before.png", "conv1_filters_after.png"})
+    expectPng(dir / png, 6 * (5 * 4 + 2) + 2, 5 * (5 * 4 + 2) + 2);
+}
