@@ -4,10 +4,10 @@
 // book's figure 6-8), then train the same 5-layer MLP on Fashion-MNIST from the
 // same initial weights (smoothed loss curves, as figure 6-9).
 #include "examples/ExampleSupport.h"
+#include "examples/LossCurve.h"
 #include "examples/ParameterDescent.h"
 #include "frontend/Nets.h"
 #include "frontend/Ops.h"
-#include "runtime/BatchIterator.h"
 #include "runtime/Plot.h"
 #include "runtime/Trainer.h"
 
@@ -78,18 +78,6 @@ PlotPanel walkOnF(OptimizerKind kind, const Settings &s) {
   return panel;
 }
 
-/// Centred moving average (the book smooths its loss curves too).
-std::vector<double> smooth(const std::vector<double> &v, int64_t window) {
-  std::vector<double> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    size_t lo = i >= size_t(window / 2) ? i - window / 2 : 0, hi = std::min(v.size(), i + window / 2 + 1);
-    double sum = 0;
-    for (size_t j = lo; j < hi; ++j) sum += v[j];
-    out[i] = sum / double(hi - lo);
-  }
-  return out;
-}
-
 PlotSeries trainMlp(OptimizerKind kind, const Settings &s, const Dataset &train, const Dataset &test) {
   ModelBuilder m("mlp5");
   defineMultiLayerNet(m, {}); // 784-100-100-100-100-10, ReLU, He init
@@ -100,24 +88,12 @@ PlotSeries trainMlp(OptimizerKind kind, const Settings &s, const Dataset &train,
   if (kind == OptimizerKind::RMSprop) config.lr = 0.001;
   Trainer trainer(compiled.trainStep, compiled.forward, m.initialParameters(s.seed),
                   {.optimizer = config, .batchSize = s.batch, .progress = false});
-  BatchIterator batches(train, {.batchSize = s.batch, .seed = s.seed, .dropLast = true});
-  BatchBuffers buffers = batches.allocateBuffers();
-  std::vector<double> losses;
-  for (int64_t epoch = 0; int64_t(losses.size()) < s.iterations; ++epoch) {
-    batches.startEpoch(epoch);
-    while (int64_t(losses.size()) < s.iterations) {
-      const Batch *b = batches.next(buffers);
-      if (!b) break;
-      losses.push_back(trainer.step(b->images, b->labels));
-    }
-  }
-  std::vector<double> curve = smooth(losses, s.smooth);
+  std::vector<double> losses = examples::trainIterations(trainer, train, s.batch, s.iterations, s.seed);
+  std::vector<double> curve = examples::smooth(losses, s.smooth); // the book smooths its curves too
   std::printf("%-8s lr %-5g: smoothed loss %.4f -> %.4f over %lld iterations, test accuracy %.2f%%\n",
               optimizerName(kind), config.lr, curve.front(), curve.back(), (long long)s.iterations,
               100 * trainer.accuracy(test));
-  PlotSeries series{.label = optimizerName(kind)};
-  for (size_t i = 0; i < curve.size(); ++i) series.x.push_back(double(i)), series.y.push_back(curve[i]);
-  return series;
+  return examples::indexSeries(curve, optimizerName(kind));
 }
 
 } // namespace

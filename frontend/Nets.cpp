@@ -2,6 +2,8 @@
 
 #include "frontend/Ops.h"
 
+#include <cstdio>
+
 namespace nabla::dsl {
 
 Initializer WeightInit::initializer() const {
@@ -13,7 +15,17 @@ Initializer WeightInit::initializer() const {
   return init::normal(std);
 }
 
-namespace {
+std::string WeightInit::describe() const {
+  switch (kind) {
+  case Kind::Xavier: return "Xavier";
+  case Kind::He: return "He";
+  case Kind::Std: break;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "std=%g", std);
+  return text;
+}
+
 Var activate(Var x, Activation activation) {
   switch (activation) {
   case Activation::Relu: return relu(x);
@@ -22,6 +34,17 @@ Var activate(Var x, Activation activation) {
   }
   return x;
 }
+
+const char *activationName(Activation activation) {
+  switch (activation) {
+  case Activation::Relu: return "relu";
+  case Activation::Sigmoid: return "sigmoid";
+  case Activation::Tanh: return "tanh";
+  }
+  return "?";
+}
+
+namespace {
 
 /// An affine layer "<name>.W" [in, out] and "<name>.b" [out].
 Var affineLayer(ModelBuilder &m, Var x, const std::string &name, int64_t in, int64_t out,

@@ -21,6 +21,10 @@ struct TwoLayerNetConfig {
 void defineTwoLayerNet(ModelBuilder &m, const TwoLayerNetConfig &config = {});
 
 enum class Activation { Relu, Sigmoid, Tanh };
+/// relu(x), sigmoid(x) or tanh(x).
+Var activate(Var x, Activation activation);
+/// "relu", "sigmoid", "tanh".
+const char *activationName(Activation activation);
 
 /// Weight initialization: a fixed standard deviation, or Xavier / He scaled to the fan-in.
 struct WeightInit {
@@ -30,6 +34,8 @@ struct WeightInit {
   static WeightInit xavier() { return {Kind::Xavier, 0.0}; }
   static WeightInit he() { return {Kind::He, 0.0}; }
   Initializer initializer() const;
+  /// "std=0.01", "Xavier", "He".
+  std::string describe() const;
 };
 
 struct MultiLayerNetConfig {

@@ -296,3 +296,65 @@ TEST(Examples, SimpleConvNetFiltersGainStructure) {
   for (const char *png : {"conv1_filters_before.png", "conv1_filters_after.png"})
     expectPng(dir / png, 6 * (5 * 4 + 2) + 2, 5 * (5 * 4 + 2) + 2);
 }
+
+namespace {
+/// "mean M std S saturated|zero P%" of one activation histogram.
+struct LayerLine {
+  double mean, std, percent;
+};
+LayerLine layerLine(const std::string &out, const std::string &activation, const std::string &init, int layer) {
+  std::vector<double> v = numbersAfter(out, activation + " +" + init + " +layer " + std::to_string(layer) + ": ");
+  EXPECT_EQ(v.size(), 3u) << activation << " " << init << " layer " << layer;
+  return v.size() == 3 ? LayerLine{v[0], v[1], v[2]} : LayerLine{NAN, NAN, NAN};
+}
+} // namespace
+
+TEST(Examples, WeightInitHistogramShapesAndTraining) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("weight_init_compare");
+  std::string out = runExample("weight_init_compare", "--samples 500 --iterations 150 --train-size 2000 "
+                                                      "--test-size 500 --smooth 9 --out " + dir.string());
+  // std 1: sigmoid and tanh pile up at their asymptotes (the book's 0/1 peaks).
+  EXPECT_GT(layerLine(out, "sigmoid", "std=1", 5).percent, 50);
+  EXPECT_GT(layerLine(out, "tanh", "std=1", 5).percent, 50);
+  // std 0.01: every sigmoid output collapses onto 0.5, nothing saturates;
+  // tanh (centred at 0) shrinks ~10x per layer.
+  LayerLine tiny = layerLine(out, "sigmoid", "std=0\\.01", 5);
+  EXPECT_NEAR(tiny.mean, 0.5, 0.01);
+  EXPECT_LT(tiny.std, 0.02);
+  EXPECT_EQ(tiny.percent, 0);
+  EXPECT_LT(layerLine(out, "tanh", "std=0\\.01", 5).std, 1e-3);
+  // Xavier: sigmoid and tanh stay spread over their range, unsaturated.
+  for (const char *activation : {"sigmoid", "tanh"}) {
+    LayerLine xavier = layerLine(out, activation, "Xavier", 5);
+    EXPECT_GT(xavier.std, 4 * tiny.std) << activation;
+    EXPECT_LT(xavier.percent, 5) << activation;
+  }
+  // ReLU: He keeps the scale from layer to layer, Xavier halves the variance
+  // per layer, std 0.01 loses ~14x per layer.
+  double he1 = layerLine(out, "relu", "He", 1).std, he5 = layerLine(out, "relu", "He", 5).std;
+  EXPECT_GT(he5 / he1, 0.5);
+  EXPECT_LT(he5 / he1, 2.0);
+  EXPECT_LT(layerLine(out, "relu", "Xavier", 5).std / layerLine(out, "relu", "Xavier", 1).std, 0.5);
+  EXPECT_LT(layerLine(out, "relu", "std=0\\.01", 5).std, 1e-4 * he5);
+  // Pre-activations are symmetric: ReLU zeroes about half of them.
+  for (int layer = 1; layer <= 5; ++layer) EXPECT_NEAR(layerLine(out, "relu", "He", layer).percent, 50, 10);
+  for (const char *png : {"weight_init_sigmoid.png", "weight_init_tanh.png", "weight_init_relu.png"})
+    expectPng(dir / png, 5 * 240, 4 * 180);
+
+  // Training (figure 6-15): from std 0.01 the 5-layer ReLU net does not learn
+  // (loss stays at ln 10); He learns fastest, Xavier in between.
+  auto curve = [&](const std::string &init) {
+    std::vector<double> v = numbersAfter(out, init + " *: smoothed loss ");
+    EXPECT_EQ(v.size(), 4u) << init; // first, last, iterations, accuracy
+    return v.size() == 4 ? v : std::vector<double>(4, NAN);
+  };
+  std::vector<double> small = curve("std=0\\.01"), xavier = curve("Xavier"), he = curve("He");
+  EXPECT_NEAR(small[1], std::log(10.0), 0.01);
+  EXPECT_LT(he[1], 0.6 * he[0]);
+  EXPECT_LT(he[1], xavier[1]);
+  EXPECT_LT(xavier[1], small[1]);
+  EXPECT_GT(he[3], 50.0);
+  expectPng(dir / "weight_init_mnist.png", 800, 480);
+}

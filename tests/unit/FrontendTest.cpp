@@ -179,3 +179,21 @@ TEST(Frontend, InitialParametersCoverParamsAndState) {
   EXPECT_EQ(params.at("batchnorm1.running_var").data<float>()[0], 1.0f);
   EXPECT_EQ(params.at("affine1.W").shape(), (Shape{4, 3}));
 }
+
+TEST(Frontend, ActivationsAndWeightInitsByName) {
+  EXPECT_EQ(WeightInit::fixed(0.01).describe(), "std=0.01");
+  EXPECT_EQ(WeightInit::fixed(1.0).describe(), "std=1");
+  EXPECT_EQ(WeightInit::xavier().describe(), "Xavier");
+  EXPECT_EQ(WeightInit::he().describe(), "He");
+  EXPECT_STREQ(activationName(Activation::Sigmoid), "sigmoid");
+  EXPECT_STREQ(activationName(Activation::Tanh), "tanh");
+  EXPECT_STREQ(activationName(Activation::Relu), "relu");
+  // activate() builds the op its name says.
+  ModelBuilder m("act");
+  Var x = m.input("x", {kBatch, 2});
+  for (Activation a : {Activation::Sigmoid, Activation::Tanh, Activation::Relu}) {
+    Var y = activate(x, a);
+    EXPECT_EQ(y.value().getDefiningOp()->getName().getStringRef().str(),
+              std::string("nabla.") + activationName(a));
+  }
+}
