@@ -358,3 +358,32 @@ TEST(Examples, WeightInitHistogramShapesAndTraining) {
   EXPECT_GT(he[3], 50.0);
   expectPng(dir / "weight_init_mnist.png", 800, 480);
 }
+
+TEST(Examples, OverfittingAndItsCures) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("overfitting");
+  std::string out = runExample("overfitting", "--test-size 1000 --out " + dir.string());
+  auto result = [&](const std::string &run) {
+    std::vector<double> v = numbersAfter(out, run + " *: after ");
+    EXPECT_EQ(v.size(), 4u) << run; // epochs, train %, test %, gap
+    if (v.size() != 4) return std::vector<double>(4, NAN);
+    EXPECT_NEAR(v[3], v[1] - v[2], 0.011) << run; // the gap is what it says
+    return v;
+  };
+  std::vector<double> plain = result("no regularization"), decay = result(R"(weight decay 0\.1)"),
+                      drop = result(R"(dropout 0\.2)");
+  // 300 images, 200 epochs: the unregularized 7-layer net memorizes them all
+  // and generalizes far worse (the book's figure 6-20).
+  EXPECT_EQ(plain[0], 200);
+  EXPECT_GE(plain[1], 99.0);
+  EXPECT_GT(plain[3], 15.0);
+  // Weight decay and dropout both keep it from fitting the training set and
+  // shrink the train/test gap to less than half.
+  for (const auto &[name, run] : {std::pair{"weight decay", decay}, {"dropout", drop}}) {
+    EXPECT_LT(run[1], plain[1] - 10) << name;
+    EXPECT_LT(run[3], 0.5 * plain[3]) << name;
+    EXPECT_GT(run[2], 50.0) << name; // still learning, not just crippled
+  }
+  expectPng(dir / "overfitting.png", 3 * 480, 360);
+}
