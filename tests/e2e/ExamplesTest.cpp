@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <iomanip>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -386,4 +387,33 @@ TEST(Examples, OverfittingAndItsCures) {
     EXPECT_GT(run[2], 50.0) << name; // still learning, not just crippled
   }
   expectPng(dir / "overfitting.png", 3 * 480, 360);
+}
+
+TEST(Examples, BatchNormLearnsAcrossInitScales) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("batchnorm_compare");
+  std::string out = runExample("batchnorm_compare", "--scales 4 --epochs 10 --out " + dir.string());
+  // Four scales, log-spaced from 1 to 1e-4 as np.logspace(0, -4, 4).
+  for (int i = 0; i < 4; ++i) {
+    double scale = std::pow(10.0, -4.0 * i / 3);
+    std::ostringstream prefix;
+    prefix << "scale " << std::setprecision(4) << scale << " *: batch norm ";
+    std::vector<double> line = numbersAfter(out, prefix.str());
+    ASSERT_FALSE(line.empty()) << prefix.str();
+    double bn = line[0];
+    if (i == 0) {
+      // Weights of std 1 through five layers: logits ~1e4, the first update
+      // overflows without batch norm; with it the net trains.
+      EXPECT_NE(out.find("without diverged in epoch 1"), std::string::npos) << out;
+      EXPECT_GT(bn, 20.0);
+    } else if (i < 3) {
+      // Small weights: without batch norm the signal vanishes and the net
+      // predicts one class (chance level); with it, it learns.
+      ASSERT_EQ(line.size(), 2u) << prefix.str();
+      EXPECT_LT(line[1], 15.0) << scale;
+      EXPECT_GT(bn, 60.0) << scale;
+    }
+  }
+  expectPng(dir / "batchnorm_compare.png", 4 * 320, 240);
 }
