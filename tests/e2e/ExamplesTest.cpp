@@ -417,3 +417,61 @@ TEST(Examples, BatchNormLearnsAcrossInitScales) {
   }
   expectPng(dir / "batchnorm_compare.png", 4 * 320, 240);
 }
+
+TEST(Examples, HyperparameterSearchRanksLogUniformDraws) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("hyperparameter_search");
+  const int trials = 12;
+  std::string out = runExample("hyperparameter_search", "--trials 12 --epochs 20 --best 4 --out " + dir.string());
+  struct Row { double lr, wd, acc; };
+  std::vector<Row> rows;
+  for (int i = 0; i < trials; ++i) {
+    std::vector<double> v = numbersAfter(out, "trial +" + std::to_string(i) + ": lr ");
+    ASSERT_EQ(v.size(), 3u) << i; // lr, weight decay, accuracy
+    rows.push_back({v[0], v[1], v[2]});
+    // Drawn inside the book's ranges; 100 validation images: whole percents.
+    EXPECT_GE(v[0], 1e-6);
+    EXPECT_LE(v[0], 1e-2);
+    EXPECT_GE(v[1], 1e-8);
+    EXPECT_LE(v[1], 1e-4);
+    EXPECT_EQ(v[2], std::round(v[2]));
+  }
+  // Log-uniform, not uniform: uniform draws on [1e-6, 1e-2] would put ~99% of
+  // learning rates above 1e-4; here about half are below.
+  int below = 0;
+  for (const Row &r : rows) below += r.lr < 1e-4;
+  EXPECT_GE(below, 3);
+  EXPECT_LE(below, 9);
+  // The ranking is the trials sorted by validation accuracy.
+  double bestAcc = 0;
+  for (const Row &r : rows) bestAcc = std::max(bestAcc, r.acc);
+  double previous = 101;
+  for (int rank = 1; rank <= 4; ++rank) {
+    std::vector<double> b = numbersAfter(out, "best-" + std::to_string(rank) + ": trial ");
+    ASSERT_EQ(b.size(), 4u) << rank; // trial, lr, weight decay, accuracy
+    const Row &r = rows.at(size_t(b[0]));
+    EXPECT_EQ(b[1], r.lr);
+    EXPECT_EQ(b[3], r.acc);
+    EXPECT_LE(b[3], previous);
+    previous = b[3];
+    if (rank == 1) EXPECT_EQ(b[3], bestAcc);
+  }
+  // What the book finds: learning rates near 1e-2 learn, those below 1e-4 do
+  // not (in 80 SGD steps they barely move the weights).
+  double fast = 0, slow = 0;
+  int nFast = 0, nSlow = 0;
+  for (const Row &r : rows) {
+    if (r.lr > 1e-3) fast += r.acc, ++nFast;
+    if (r.lr < 1e-4) {
+      slow += r.acc, ++nSlow;
+      EXPECT_LT(r.acc, 20.0) << r.lr;
+    }
+  }
+  ASSERT_GT(nFast, 0);
+  ASSERT_GT(nSlow, 0);
+  EXPECT_GT(fast / nFast, slow / nSlow + 10);
+  EXPECT_GT(numbersAfter(out, "best-1: trial ").at(1), 1e-3);
+  expectPng(dir / "hyperparameter_search.png", 2 * 480, 360);
+  expectPng(dir / "hyperparameter_best.png", 4 * 320, 240);
+}
