@@ -475,3 +475,37 @@ TEST(Examples, HyperparameterSearchRanksLogUniformDraws) {
   expectPng(dir / "hyperparameter_search.png", 2 * 480, 360);
   expectPng(dir / "hyperparameter_best.png", 4 * 320, 240);
 }
+
+TEST(Examples, HalfPrecisionWeightsKeepAccuracy) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  std::string out = runExample("half_precision", "--train-size 5000 --test-size 2000");
+  // The example's own f32 evaluation (the forward function called by name)
+  // agrees with the trainer's.
+  std::vector<double> epoch = numbersAfter(out, "epoch 1: loss ");
+  ASSERT_EQ(epoch.size(), 5u); // loss, train %, test %, seconds, images/s
+  std::vector<double> f32 = numbersAfter(out, "f32 : test accuracy ");
+  ASSERT_EQ(f32.size(), 2u); // accuracy, images
+  EXPECT_EQ(f32[0], epoch[2]);
+  const double images = f32[1];
+  EXPECT_EQ(images, 2000);
+  // accuracy, difference, predictions changed, max relative error, 2, -14, weights below 2^-14
+  std::vector<double> f16 = numbersAfter(out, "f16 : test accuracy ");
+  std::vector<double> bf16 = numbersAfter(out, "bf16: test accuracy ");
+  ASSERT_EQ(f16.size(), 7u);
+  ASSERT_EQ(bf16.size(), 7u);
+  // Rounding to nearest is off by at most half a unit in the last place:
+  // 2^-11 of the value with f16's 10 mantissa bits, 2^-8 with bf16's 7.
+  EXPECT_GT(f16[3], 0);
+  EXPECT_LE(f16[3], std::ldexp(1.0, -11) * 1.001); // printed with 4 digits
+  EXPECT_LE(bf16[3], std::ldexp(1.0, -8) * 1.001);
+  EXPECT_GT(bf16[3], 4 * f16[3]);
+  EXPECT_EQ(f16[6], bf16[6]); // the same weights
+  for (const auto &v : {f16, bf16}) {
+    EXPECT_NEAR(v[1], v[0] - f32[0], 0.011);
+    // Accuracy can move by at most the predictions that changed, and those
+    // are few: the book's point, half precision loses nothing that matters.
+    EXPECT_LE(std::fabs(v[1]), 100 * v[2] / images + 0.011);
+    EXPECT_LE(v[2], 0.005 * images);
+  }
+}

@@ -1,0 +1,128 @@
+// Lesson: half precision (chapter 8.3.4). Deep learning needs fewer bits than
+// f32 gives it: the book stores a trained network's weights as float16 and
+// finds the same test accuracy. Here SimpleConvNet is trained briefly in f32,
+// then every parameter is stored in f16 (IEEE half, 10 mantissa bits) or bf16
+// (bfloat16, 7 bits but f32's exponent range) and read back, and inference
+// runs with those values: the weights' relative rounding error, the test
+// accuracy and how many predictions change are printed per format.
+#include "examples/ExampleSupport.h"
+#include "examples/GraphCall.h"
+#include "frontend/Nets.h"
+#include "runtime/HalfPrecision.h"
+#include "runtime/Trainer.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+using namespace nabla;
+
+namespace {
+
+/// The predicted class of every image of `data`, in batches of 1000.
+std::vector<int64_t> predict(const CompiledFunction &forward, const ParameterStore &params, const Dataset &data) {
+  examples::NamedTensors args(params.begin(), params.end());
+  std::vector<int64_t> predictions;
+  const int64_t batch = 1000;
+  for (int64_t first = 0; first < data.size(); first += batch) {
+    int64_t n = std::min(batch, data.size() - first);
+    std::vector<int64_t> rows(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) rows[size_t(i)] = first + i;
+    args["x"] = data.gather(rows).images;
+    Tensor logits = examples::callByName(forward, args).at("logits");
+    int64_t classes = logits.dim(1);
+    for (int64_t i = 0; i < n; ++i) {
+      const float *z = logits.data<float>() + i * classes;
+      predictions.push_back(std::max_element(z, z + classes) - z);
+    }
+  }
+  return predictions;
+}
+
+double accuracy(const std::vector<int64_t> &predictions, const Dataset &data) {
+  int64_t correct = 0;
+  for (size_t i = 0; i < predictions.size(); ++i) correct += predictions[i] == data.labels.data<int64_t>()[i];
+  return 100.0 * double(correct) / double(predictions.size());
+}
+
+struct Rounding {
+  double maxRelative = 0; // over weights in f16's normal range (|w| >= 2^-14)
+  int64_t tiny = 0;       // weights below it: f16 keeps them as subnormals, with less precision
+};
+
+Rounding roundingError(const ParameterStore &original, const ParameterStore &rounded) {
+  Rounding r;
+  const float normalMin = std::ldexp(1.0f, -14);
+  for (const auto &[name, t] : original)
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      float w = t.data<float>()[i], h = rounded.at(name).data<float>()[i];
+      if (std::fabs(w) < normalMin) {
+        r.tiny += w != 0;
+        continue;
+      }
+      r.maxRelative = std::max(r.maxRelative, std::fabs(double(h) - w) / std::fabs(w));
+    }
+  return r;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"SimpleConvNet inference with weights stored in f16 and bf16 against f32"};
+  int64_t epochs = 1, batch = 100, trainSize = 0, testSize = 0;
+  double lr = 0.001;
+  std::string data, backend = "halide";
+  uint64_t seed = 0;
+  int threads = 0;
+  app.add_option("--epochs", epochs, "epochs of f32 training (Adam)")->capture_default_str();
+  app.add_option("--batch", batch, "mini-batch size")->capture_default_str();
+  app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--train-size", trainSize, "first N training images (0: all)")->capture_default_str();
+  app.add_option("--test-size", testSize, "first N test images (0: all)")->capture_default_str();
+  app.add_option("--data", data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
+  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
+  app.add_option("--threads", threads, "CPU threads (default: all cores)");
+  app.add_option("--seed", seed, "initial weights and batch order")->capture_default_str();
+  // No --out: the book shows no figure for this lesson, so nothing is written.
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    examples::setThreads(threads);
+    Dataset train = examples::loadSplit(data, "train", trainSize, false);
+    Dataset test = examples::loadSplit(data, "t10k", testSize, false);
+    dsl::ModelBuilder model("simple_convnet");
+    dsl::defineSimpleConvNet(model);
+    dsl::CompiledModel compiled =
+        dsl::compileModel(model, {.backend = examples::parseBackend(backend), .optimizer = OptimizerKind::Adam});
+    OptimizerConfig adam = OptimizerConfig::defaults(OptimizerKind::Adam);
+    adam.lr = lr;
+    Trainer trainer(compiled.trainStep, compiled.forward, model.initialParameters(seed),
+                    {.optimizer = adam, .batchSize = batch, .epochs = epochs, .seed = seed, .progress = false});
+    trainer.fit(train, &test); // its test accuracy is the f32 one below, computed another way
+
+    // Only the model's parameters: the store also holds Adam's slots.
+    ParameterStore weights;
+    for (const ArgumentInfo &arg : compiled.forward->inputs())
+      if (arg.role == "param") weights[arg.name] = trainer.parameters().at(arg.name);
+    std::vector<int64_t> reference = predict(*compiled.forward, weights, test);
+    double base = accuracy(reference, test);
+    std::printf("f32 : test accuracy %.2f%% on %lld images\n", base, (long long)test.size());
+    for (HalfFormat format : {HalfFormat::F16, HalfFormat::BF16}) {
+      ParameterStore stored;
+      for (const auto &[name, t] : weights) stored[name] = roundThrough(t, format);
+      Rounding r = roundingError(weights, stored);
+      std::vector<int64_t> predictions = predict(*compiled.forward, stored, test);
+      int64_t changed = 0;
+      for (size_t i = 0; i < predictions.size(); ++i) changed += predictions[i] != reference[i];
+      double acc = accuracy(predictions, test);
+      std::printf("%-4s: test accuracy %.2f%% (%+.2f points), %lld predictions changed, max relative weight "
+                  "error %.3e, %lld weights below 2^-14\n",
+                  halfFormatName(format), acc, acc - base, (long long)changed, r.maxRelative, (long long)r.tiny);
+    }
+    return 0;
+  } catch (const Error &e) {
+    std::fprintf(stderr, "half_precision: error: %s\n", e.what());
+    return 1;
+  }
+}
