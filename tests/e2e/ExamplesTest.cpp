@@ -509,3 +509,27 @@ TEST(Examples, HalfPrecisionWeightsKeepAccuracy) {
     EXPECT_LE(v[2], 0.005 * images);
   }
 }
+
+TEST(Examples, AugmentationTeachesInvariance) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("augmentation");
+  std::string out = runExample("augmentation", "--train-size 500 --epochs 30 --test-size 2000 --eval-every 10 "
+                                               "--samples 6 --out " + dir.string());
+  std::map<std::string, std::vector<double>> runs; // train %, test %, gap, transformed test %
+  for (const char *name : {"none", "flip", "shift", "crop", "all"}) {
+    runs[name] = numbersAfter(out, std::string(name) + " *: train accuracy ");
+    ASSERT_EQ(runs[name].size(), 4u) << name;
+    EXPECT_NEAR(runs[name][2], runs[name][0] - runs[name][1], 0.011) << name;
+  }
+  // Test images mirrored, shifted and zoomed at random: a model trained on
+  // the plain images loses much of its accuracy on them...
+  EXPECT_LT(runs["none"][3], runs["none"][1] - 15);
+  // ...each transformation learned recovers part of it, all three the most.
+  for (const char *name : {"flip", "shift", "crop"}) EXPECT_GT(runs[name][3], runs["none"][3] + 5) << name;
+  for (const char *name : {"flip", "shift", "crop"}) EXPECT_GT(runs["all"][3], runs[name][3] + 5) << name;
+  // Five rows (none, flip, shift, crop, all) of 6 samples, 28x28 at scale 3.
+  for (int row = 1; row <= 5; ++row) EXPECT_NE(out.find("sample row " + std::to_string(row) + ": "), std::string::npos);
+  expectPng(dir / "augmentation_samples.png", 6 * (28 * 3 + 2) + 2, 5 * (28 * 3 + 2) + 2);
+  expectPng(dir / "augmentation.png", 800, 480);
+}
