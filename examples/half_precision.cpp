@@ -6,7 +6,7 @@
 // runs with those values: the weights' relative rounding error, the test
 // accuracy and how many predictions change are printed per format.
 #include "examples/ExampleSupport.h"
-#include "examples/GraphCall.h"
+#include "examples/Predict.h"
 #include "frontend/Nets.h"
 #include "runtime/HalfPrecision.h"
 #include "runtime/Trainer.h"
@@ -19,32 +19,6 @@
 using namespace nabla;
 
 namespace {
-
-/// The predicted class of every image of `data`, in batches of 1000.
-std::vector<int64_t> predict(const CompiledFunction &forward, const ParameterStore &params, const Dataset &data) {
-  examples::NamedTensors args(params.begin(), params.end());
-  std::vector<int64_t> predictions;
-  const int64_t batch = 1000;
-  for (int64_t first = 0; first < data.size(); first += batch) {
-    int64_t n = std::min(batch, data.size() - first);
-    std::vector<int64_t> rows(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) rows[size_t(i)] = first + i;
-    args["x"] = data.gather(rows).images;
-    Tensor logits = examples::callByName(forward, args).at("logits");
-    int64_t classes = logits.dim(1);
-    for (int64_t i = 0; i < n; ++i) {
-      const float *z = logits.data<float>() + i * classes;
-      predictions.push_back(std::max_element(z, z + classes) - z);
-    }
-  }
-  return predictions;
-}
-
-double accuracy(const std::vector<int64_t> &predictions, const Dataset &data) {
-  int64_t correct = 0;
-  for (size_t i = 0; i < predictions.size(); ++i) correct += predictions[i] == data.labels.data<int64_t>()[i];
-  return 100.0 * double(correct) / double(predictions.size());
-}
 
 struct Rounding {
   double maxRelative = 0; // over weights in f16's normal range (|w| >= 2^-14)
@@ -105,17 +79,17 @@ int main(int argc, char **argv) {
     ParameterStore weights;
     for (const ArgumentInfo &arg : compiled.forward->inputs())
       if (arg.role == "param") weights[arg.name] = trainer.parameters().at(arg.name);
-    std::vector<int64_t> reference = predict(*compiled.forward, weights, test);
-    double base = accuracy(reference, test);
+    std::vector<int64_t> reference = examples::predictClasses(*compiled.forward, weights, test);
+    double base = examples::percentCorrect(reference, test);
     std::printf("f32 : test accuracy %.2f%% on %lld images\n", base, (long long)test.size());
     for (HalfFormat format : {HalfFormat::F16, HalfFormat::BF16}) {
       ParameterStore stored;
       for (const auto &[name, t] : weights) stored[name] = roundThrough(t, format);
       Rounding r = roundingError(weights, stored);
-      std::vector<int64_t> predictions = predict(*compiled.forward, stored, test);
+      std::vector<int64_t> predictions = examples::predictClasses(*compiled.forward, stored, test);
       int64_t changed = 0;
       for (size_t i = 0; i < predictions.size(); ++i) changed += predictions[i] != reference[i];
-      double acc = accuracy(predictions, test);
+      double acc = examples::percentCorrect(predictions, test);
       std::printf("%-4s: test accuracy %.2f%% (%+.2f points), %lld predictions changed, max relative weight "
                   "error %.3e, %lld weights below 2^-14\n",
                   halfFormatName(format), acc, acc - base, (long long)changed, r.maxRelative, (long long)r.tiny);

@@ -533,3 +533,43 @@ TEST(Examples, AugmentationTeachesInvariance) {
   expectPng(dir / "augmentation_samples.png", 6 * (28 * 3 + 2) + 2, 5 * (28 * 3 + 2) + 2);
   expectPng(dir / "augmentation.png", 800, 480);
 }
+
+namespace {
+/// Weights and biases of a 3x3 convolution, an affine layer.
+int64_t conv3x3(int64_t in, int64_t out) { return out * in * 9 + out; }
+int64_t affine(int64_t in, int64_t out) { return in * out + out; }
+} // namespace
+
+TEST(Examples, DeepConvNetAndResidualVariantLearn) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  fs::path dir = outDir("deep_convnet");
+  std::string out = runExample("deep_convnet", "--train-size 2000 --test-size 500 --smooth 5 --out " + dir.string());
+  // The architectures' sizes: six 3x3 convolutions 16, 16, 32, 32, 64, 64;
+  // DeepConvNet's padding makes 64x4x4 features after three pools, the
+  // residual variant's 64x3x3 (28 -> 14 -> 7 -> 3).
+  int64_t convs = conv3x3(1, 16) + conv3x3(16, 16) + conv3x3(16, 32) + conv3x3(32, 32) + conv3x3(32, 64) +
+                  conv3x3(64, 64);
+  std::map<std::string, int64_t> params = {{"deep_convnet", convs + affine(64 * 4 * 4, 50) + affine(50, 10)},
+                                           {"residual_convnet", convs + affine(64 * 3 * 3, 50) + affine(50, 10)}};
+  double deepAccuracy = 0;
+  for (const auto &[name, count] : params) {
+    // parameters, iterations, first and last smoothed loss, accuracy, seconds
+    std::vector<double> v = numbersAfter(out, name + " *: ");
+    ASSERT_EQ(v.size(), 6u) << name;
+    EXPECT_EQ(v[0], count) << name;
+    EXPECT_EQ(v[1], 20) << name; // 2000 images / batch 100
+    EXPECT_LT(v[3], 0.9 * v[2]) << name; // the loss falls...
+    EXPECT_GT(v[4], 25.0) << name;      // ...and 20 Adam steps are well above chance (10%)
+    if (name == "deep_convnet") deepAccuracy = v[4];
+  }
+  // The misclassified count is what the accuracy says, and every listed
+  // image's prediction differs from its label.
+  std::vector<double> wrong = numbersAfter(out, "deep_convnet misclassified ");
+  ASSERT_GE(wrong.size(), 2u + 3 * 20);
+  EXPECT_EQ(wrong[1], 500);
+  EXPECT_NEAR(wrong[0], 500 * (1 - deepAccuracy / 100), 0.01);
+  for (size_t k = 2; k + 2 < wrong.size(); k += 3) EXPECT_NE(wrong[k + 1], wrong[k + 2]) << "image " << wrong[k];
+  expectPng(dir / "deep_convnet.png", 800, 480);
+  expectPng(dir / "deep_convnet_misclassified.png", 10 * (28 * 2 + 2) + 2, 2 * (28 * 2 + 2) + 2);
+}

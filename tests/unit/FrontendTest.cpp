@@ -197,3 +197,19 @@ TEST(Frontend, ActivationsAndWeightInitsByName) {
               std::string("nabla.") + activationName(a));
   }
 }
+
+TEST(Frontend, ResidualConvNetShapes) {
+  ModelBuilder m("residual_convnet");
+  defineResidualConvNet(m);
+  auto params = m.initialParameters(0);
+  // Two 3x3 convolutions per stage (16, 32, 64); the block's second keeps the
+  // channel count so it can be added to its input.
+  EXPECT_EQ(params.at("conv1.W").shape(), (Shape{16, 1, 3, 3}));
+  EXPECT_EQ(params.at("conv2.W").shape(), (Shape{16, 16, 3, 3}));
+  EXPECT_EQ(params.at("conv3.W").shape(), (Shape{32, 16, 3, 3}));
+  EXPECT_EQ(params.at("conv6.W").shape(), (Shape{64, 64, 3, 3}));
+  // 28 -> 14 -> 7 -> 3 after three poolings: 64 * 3 * 3 inputs to affine1.
+  EXPECT_EQ(params.at("affine1.W").shape(), (Shape{576, 50}));
+  EXPECT_EQ(params.at("affine2.W").shape(), (Shape{50, 10}));
+  EXPECT_EQ(params.size(), 16u);
+}
