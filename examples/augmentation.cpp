@@ -7,7 +7,7 @@
 // accuracy and their gap, and the accuracy on test images transformed the
 // same random ways (what augmentation teaches most directly: invariance);
 // it draws samples of each transformation and the test accuracy curves.
-#include "examples/ExampleSupport.h"
+#include "examples/LessonOptions.h"
 #include "frontend/Nets.h"
 #include "runtime/Augment.h"
 #include "runtime/BatchIterator.h"
@@ -20,19 +20,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 
 using namespace nabla;
 
 namespace {
 
-struct Settings {
-  int64_t epochs = 50, batch = 100, trainSize = 1000, testSize = 0, maxShift = 2, cropSize = 26, samples = 8;
-  int64_t evalEvery = 5;
+struct Settings : examples::LessonOptions {
+  int64_t epochs = 50, batch = 100, maxShift = 2, cropSize = 26, samples = 8, evalEvery = 5;
   double lr = 0.001;
-  uint64_t seed = 0;
-  dsl::Backend backend = dsl::Backend::Halide;
-  std::string data, out = ".";
+  Settings() { trainSize = 1000; }
 };
 
 struct Variant {
@@ -58,7 +54,7 @@ void writeSamples(const Settings &s, const Dataset &train, const std::vector<Var
     std::memcpy(static_cast<std::byte *>(grid.rawData()) + v * imageBytes, copy.rawData(), imageBytes);
     std::printf("sample row %zu: %s\n", v + 1, variants[v].name.c_str());
   }
-  std::string path = (std::filesystem::path(s.out) / "augmentation_samples.png").string();
+  std::string path = s.outPath("augmentation_samples.png");
   writePng(path, tileGrid(grid, int(n), /*scale=*/3, /*gap=*/2));
   std::printf("wrote %s\n", path.c_str());
 }
@@ -101,31 +97,23 @@ PlotSeries train(const Variant &variant, const dsl::CompiledModel &compiled, con
 int main(int argc, char **argv) {
   CLI::App app{"Flip, shift and crop augmentation of Fashion-MNIST, and what it does to test accuracy"};
   Settings s;
-  std::string backend = "halide";
   std::vector<std::string> only;
   app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str();
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str();
   app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str();
-  app.add_option("--train-size", s.trainSize, "training images")->capture_default_str();
-  app.add_option("--test-size", s.testSize, "first N test images (0: all)")->capture_default_str();
   app.add_option("--max-shift", s.maxShift, "largest shift in pixels")->capture_default_str();
   app.add_option("--crop-size", s.cropSize, "side of the random crop")->capture_default_str();
   app.add_option("--eval-every", s.evalEvery, "epochs between test evaluations of the curve")
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--samples", s.samples, "images per row of augmentation_samples.png")->capture_default_str();
   app.add_option("--variants", only, "subset to train: none, flip, shift, crop, all (default: all five)");
-  app.add_option("--data", s.data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
-  app.add_option("--out", s.out, "directory for augmentation_samples.png and augmentation.png")
-      ->capture_default_str();
-  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
-  app.add_option("--seed", s.seed, "initial weights, batch order and augmentation draws")->capture_default_str();
+  s.addTo(app, "augmentation_samples.png and augmentation.png", "initial weights, batch order and augmentation draws");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    s.backend = examples::parseBackend(backend);
-    Dataset trainSet = examples::loadSplit(s.data, "train", s.trainSize, false);
-    Dataset testSet = examples::loadSplit(s.data, "t10k", s.testSize, false);
-    std::filesystem::create_directories(s.out);
+    s.apply();
+    Dataset trainSet = s.trainSet(false);
+    Dataset testSet = s.testSet(false);
     const std::vector<Variant> variants = {
         {"none", {}},
         {"flip", {.flip = true, .seed = s.seed}},
@@ -150,7 +138,7 @@ int main(int argc, char **argv) {
     for (const Variant &v : variants)
       if (only.empty() || std::find(only.begin(), only.end(), v.name) != only.end())
         panel.series.push_back(train(v, compiled, initial, s, trainSet, testSet, transformedTest));
-    std::string path = (std::filesystem::path(s.out) / "augmentation.png").string();
+    std::string path = s.outPath("augmentation.png");
     plotFigure(path, {panel}, {.panelWidth = 800, .panelHeight = 480});
     std::printf("wrote %s\n", path.c_str());
     return 0;

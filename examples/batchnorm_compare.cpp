@@ -4,7 +4,7 @@
 // affine one, for initial weight scales from 1 down to 1e-4. Without batch
 // norm most scales barely learn (too small: the signal vanishes; too large:
 // it explodes); with it every scale learns, and faster.
-#include "examples/ExampleSupport.h"
+#include "examples/LessonOptions.h"
 #include "frontend/Nets.h"
 #include "runtime/Plot.h"
 #include "runtime/Trainer.h"
@@ -13,19 +13,18 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 using namespace nabla;
 using namespace nabla::dsl;
 
 namespace {
 
-struct Settings {
-  int64_t epochs = 20, batch = 100, trainSize = 1000, scales = 16;
+struct Settings : examples::LessonOptions {
+  int64_t epochs = 20, batch = 100, scales = 16;
   double lr = 0.01;
-  uint64_t seed = 0;
-  Backend backend = Backend::Halide;
-  std::string data, out = ".";
+  Settings() {
+    trainSize = 1000; // the book's
+  }
 };
 
 /// One model, compiled once: the weight scale only changes initial values.
@@ -93,22 +92,17 @@ std::string finalText(const std::vector<double> &accuracies, bool diverged) {
 int main(int argc, char **argv) {
   CLI::App app{"Training with and without batch normalization across initial weight scales"};
   Settings s;
-  std::string backend = "halide";
   app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str();
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str();
   app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str();
-  app.add_option("--train-size", s.trainSize, "training images (the book's 1000)")->capture_default_str();
   app.add_option("--scales", s.scales, "weight scales, log-spaced from 1 to 1e-4")->capture_default_str()
       ->check(CLI::Range(2, 64));
-  app.add_option("--data", s.data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
-  app.add_option("--out", s.out, "directory for batchnorm_compare.png")->capture_default_str();
-  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
-  app.add_option("--seed", s.seed, "initial weights and batch order")->capture_default_str();
+  s.addTo(app, "batchnorm_compare.png", "initial weights and batch order", /*withTest=*/false);
   CLI11_PARSE(app, argc, argv);
 
   try {
-    s.backend = examples::parseBackend(backend);
-    Dataset train = examples::loadSplit(s.data, "train", s.trainSize, true);
+    s.apply();
+    Dataset train = s.trainSet(true);
     Net withBn(true, s), without(false, s);
     std::printf("6-layer MLP, %lld training images, SGD lr %g, %lld epochs: train accuracy at the end\n",
                 (long long)train.size(), s.lr, (long long)s.epochs);
@@ -126,8 +120,7 @@ int main(int argc, char **argv) {
                                  .series = {curve(bn, "batch norm"), curve(plain, "without")},
                                  .xMin = 0, .xMax = double(s.epochs), .yMin = 0, .yMax = 100});
     }
-    std::filesystem::create_directories(s.out);
-    std::string path = (std::filesystem::path(s.out) / "batchnorm_compare.png").string();
+    std::string path = s.outPath("batchnorm_compare.png");
     plotFigure(path, panels, {.columns = 4, .panelWidth = 320, .panelHeight = 240});
     std::printf("wrote %s\n", path.c_str());
     return 0;

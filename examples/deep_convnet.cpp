@@ -6,7 +6,7 @@
 // the same order. Prints each net's size, loss and test accuracy, draws the
 // smoothed loss curves, and, like the book's figure 8-3, the test images
 // DeepConvNet gets wrong.
-#include "examples/ExampleSupport.h"
+#include "examples/LessonOptions.h"
 #include "examples/LossCurve.h"
 #include "examples/Predict.h"
 #include "frontend/Nets.h"
@@ -19,19 +19,18 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 
 using namespace nabla;
 using namespace nabla::dsl;
 
 namespace {
 
-struct Settings {
-  int64_t epochs = 1, batch = 100, trainSize = 6000, testSize = 0, smooth = 15, misclassified = 20;
+struct Settings : examples::LessonOptions {
+  int64_t epochs = 1, batch = 100, smooth = 15, misclassified = 20;
   double lr = 0.001;
-  uint64_t seed = 0;
-  Backend backend = Backend::Halide;
-  std::string data, out = ".";
+  Settings() {
+    trainSize = 6000; // about a minute per net on 2 cores
+  }
 };
 
 struct Result {
@@ -85,7 +84,7 @@ void writeMisclassified(const Settings &s, const Dataset &test, const std::vecto
   std::printf("\n");
   if (wrong.empty()) return;
   Tensor images = test.gather(wrong).images;
-  std::string path = (std::filesystem::path(s.out) / "deep_convnet_misclassified.png").string();
+  std::string path = s.outPath("deep_convnet_misclassified.png");
   writePng(path, tileGrid(images, 10, /*scale=*/2, /*gap=*/2));
   std::printf("wrote %s\n", path.c_str());
 }
@@ -95,29 +94,18 @@ void writeMisclassified(const Settings &s, const Dataset &test, const std::vecto
 int main(int argc, char **argv) {
   CLI::App app{"The book's DeepConvNet and a residual variant on Fashion-MNIST"};
   Settings s;
-  std::string backend = "halide";
-  int threads = 0;
   app.add_option("--epochs", s.epochs, "epochs over the training images")->capture_default_str();
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str();
   app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str();
-  app.add_option("--train-size", s.trainSize, "first N training images (0: all 60000)")->capture_default_str();
-  app.add_option("--test-size", s.testSize, "first N test images (0: all)")->capture_default_str();
   app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str();
   app.add_option("--misclassified", s.misclassified, "misclassified images to draw")->capture_default_str();
-  app.add_option("--data", s.data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
-  app.add_option("--out", s.out, "directory for deep_convnet.png and deep_convnet_misclassified.png")
-      ->capture_default_str();
-  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
-  app.add_option("--threads", threads, "CPU threads (default: all cores)");
-  app.add_option("--seed", s.seed, "initial weights and batch order")->capture_default_str();
+  s.addTo(app, "deep_convnet.png and deep_convnet_misclassified.png");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    s.backend = examples::parseBackend(backend);
-    examples::setThreads(threads);
-    Dataset trainSet = examples::loadSplit(s.data, "train", s.trainSize, false);
-    Dataset testSet = examples::loadSplit(s.data, "t10k", s.testSize, false);
-    std::filesystem::create_directories(s.out);
+    s.apply();
+    Dataset trainSet = s.trainSet(false);
+    Dataset testSet = s.testSet(false);
     std::printf("%lld training images, %lld epoch(s) of Adam (lr %g, batch %lld), %lld test images\n",
                 (long long)trainSet.size(), (long long)s.epochs, s.lr, (long long)s.batch, (long long)testSet.size());
 
@@ -129,7 +117,7 @@ int main(int argc, char **argv) {
 
     PlotPanel losses{.title = "DeepConvNet and its residual variant", .xLabel = "iteration",
                      .yLabel = "loss (smoothed)", .series = {d.loss, r.loss}, .yMin = 0};
-    std::string path = (std::filesystem::path(s.out) / "deep_convnet.png").string();
+    std::string path = s.outPath("deep_convnet.png");
     plotFigure(path, {losses}, {.panelWidth = 800, .panelHeight = 480});
     std::printf("wrote %s\n", path.c_str());
     writeMisclassified(s, testSet, d.predictions);

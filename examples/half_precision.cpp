@@ -5,7 +5,7 @@
 // (bfloat16, 7 bits but f32's exponent range) and read back, and inference
 // runs with those values: the weights' relative rounding error, the test
 // accuracy and how many predictions change are printed per format.
-#include "examples/ExampleSupport.h"
+#include "examples/LessonOptions.h"
 #include "examples/Predict.h"
 #include "frontend/Nets.h"
 #include "runtime/HalfPrecision.h"
@@ -44,35 +44,25 @@ Rounding roundingError(const ParameterStore &original, const ParameterStore &rou
 
 int main(int argc, char **argv) {
   CLI::App app{"SimpleConvNet inference with weights stored in f16 and bf16 against f32"};
-  int64_t epochs = 1, batch = 100, trainSize = 0, testSize = 0;
+  examples::LessonOptions o;
+  int64_t epochs = 1, batch = 100;
   double lr = 0.001;
-  std::string data, backend = "halide";
-  uint64_t seed = 0;
-  int threads = 0;
   app.add_option("--epochs", epochs, "epochs of f32 training (Adam)")->capture_default_str();
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str();
   app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
-  app.add_option("--train-size", trainSize, "first N training images (0: all)")->capture_default_str();
-  app.add_option("--test-size", testSize, "first N test images (0: all)")->capture_default_str();
-  app.add_option("--data", data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
-  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
-  app.add_option("--threads", threads, "CPU threads (default: all cores)");
-  app.add_option("--seed", seed, "initial weights and batch order")->capture_default_str();
   // No --out: the book shows no figure for this lesson, so nothing is written.
+  o.addTo(app, "");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    examples::setThreads(threads);
-    Dataset train = examples::loadSplit(data, "train", trainSize, false);
-    Dataset test = examples::loadSplit(data, "t10k", testSize, false);
+    o.apply();
+    Dataset train = o.trainSet(false), test = o.testSet(false);
     dsl::ModelBuilder model("simple_convnet");
     dsl::defineSimpleConvNet(model);
-    dsl::CompiledModel compiled =
-        dsl::compileModel(model, {.backend = examples::parseBackend(backend), .optimizer = OptimizerKind::Adam});
-    OptimizerConfig adam = OptimizerConfig::defaults(OptimizerKind::Adam);
-    adam.lr = lr;
-    Trainer trainer(compiled.trainStep, compiled.forward, model.initialParameters(seed),
-                    {.optimizer = adam, .batchSize = batch, .epochs = epochs, .seed = seed, .progress = false});
+    dsl::CompiledModel compiled = dsl::compileModel(model, {.backend = o.backend, .optimizer = OptimizerKind::Adam});
+    Trainer trainer(compiled.trainStep, compiled.forward, model.initialParameters(o.seed),
+                    {.optimizer = examples::optimizerWithRate(OptimizerKind::Adam, lr), .batchSize = batch,
+                     .epochs = epochs, .seed = o.seed, .progress = false});
     trainer.fit(train, &test); // its test accuracy is the f32 one below, computed another way
 
     // Only the model's parameters: the store also holds Adam's slots.

@@ -6,7 +6,7 @@
 // by validation accuracy (figure 6-24). The best settings are printed; the
 // trials are plotted against each hyperparameter, and the best runs' curves
 // drawn.
-#include "examples/ExampleSupport.h"
+#include "examples/LessonOptions.h"
 #include "frontend/Nets.h"
 #include "runtime/Plot.h"
 #include "runtime/Trainer.h"
@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <random>
 
 using namespace nabla;
@@ -24,12 +23,12 @@ using namespace nabla::dsl;
 
 namespace {
 
-struct Settings {
-  int64_t trials = 100, epochs = 50, batch = 100, dataSize = 500, validationSize = 100, best = 8;
+struct Settings : examples::LessonOptions {
+  int64_t trials = 100, epochs = 50, batch = 100, validationSize = 100, best = 8;
   double lrLog10Min = -6, lrLog10Max = -2, wdLog10Min = -8, wdLog10Max = -4;
-  uint64_t seed = 0;
-  Backend backend = Backend::Halide;
-  std::string data, out = ".";
+  Settings() {
+    trainSize = 500; // the book's; validationSize of them are held out
+  }
 };
 
 struct Trial {
@@ -82,25 +81,20 @@ PlotPanel curves(const Trial &t, int rank) {
 int main(int argc, char **argv) {
   CLI::App app{"Random search over learning rate and weight decay on a validation split"};
   Settings s;
-  std::string backend = "halide";
   app.add_option("--trials", s.trials, "random settings to try")->capture_default_str()->check(CLI::Range(1, 10000));
   app.add_option("--epochs", s.epochs, "epochs per trial")->capture_default_str();
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str();
-  app.add_option("--data-size", s.dataSize, "training images used (the book's 500)")->capture_default_str();
   app.add_option("--validation-size", s.validationSize, "of those, held out for validation")->capture_default_str();
   app.add_option("--best", s.best, "best trials to print and plot")->capture_default_str();
-  app.add_option("--data", s.data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
-  app.add_option("--out", s.out, "directory for hyperparameter_search.png and hyperparameter_best.png")
-      ->capture_default_str();
-  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
-  app.add_option("--seed", s.seed, "the split, the draws, initial weights and batch order")->capture_default_str();
+  s.addTo(app, "hyperparameter_search.png and hyperparameter_best.png",
+          "the split, the draws, initial weights and batch order", /*withTest=*/false);
   CLI11_PARSE(app, argc, argv);
 
   try {
-    s.backend = examples::parseBackend(backend);
-    if (s.validationSize <= 0 || s.validationSize >= s.dataSize)
-      throw Error("--validation-size must be between 0 and --data-size");
-    Dataset data = examples::loadSplit(s.data, "train", s.dataSize, true);
+    s.apply();
+    Dataset data = s.trainSet(true);
+    if (s.validationSize <= 0 || s.validationSize >= data.size())
+      throw Error("--validation-size must be between 0 and the " + std::to_string(data.size()) + " training images");
     // The book shuffles, then takes the first 20% as validation.
     TrainValidationSplit split = splitValidation(data, s.validationSize, s.seed, ValidationSide::First);
     ModelBuilder model("mlp6");
@@ -135,14 +129,12 @@ int main(int argc, char **argv) {
       bestPanels.push_back(curves(ranked[r], int(r + 1)));
     }
 
-    std::filesystem::create_directories(s.out);
-    auto outPath = [&](const char *name) { return (std::filesystem::path(s.out) / name).string(); };
-    plotFigure(outPath("hyperparameter_search.png"),
+    plotFigure(s.outPath("hyperparameter_search.png"),
                {scatter(trials, "lr", &Trial::lr), scatter(trials, "weight decay", &Trial::weightDecay)},
                {.columns = 2});
-    plotFigure(outPath("hyperparameter_best.png"), bestPanels, {.columns = 4, .panelWidth = 320, .panelHeight = 240});
-    std::printf("wrote %s\nwrote %s\n", outPath("hyperparameter_search.png").c_str(),
-                outPath("hyperparameter_best.png").c_str());
+    plotFigure(s.outPath("hyperparameter_best.png"), bestPanels, {.columns = 4, .panelWidth = 320, .panelHeight = 240});
+    std::printf("wrote %s\nwrote %s\n", s.outPath("hyperparameter_search.png").c_str(),
+                s.outPath("hyperparameter_best.png").c_str());
     return 0;
   } catch (const Error &e) {
     std::fprintf(stderr, "hyperparameter_search: error: %s\n", e.what());

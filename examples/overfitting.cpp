@@ -4,7 +4,7 @@
 // test accuracy stays far below (figure 6-20). Weight decay (L2, lambda 0.1,
 // figure 6-21) and dropout (ratio 0.2, figure 6-23) narrow that gap. The
 // train and test accuracy curves of the three runs go into one picture.
-#include "examples/ExampleSupport.h"
+#include "examples/LessonOptions.h"
 #include "frontend/Nets.h"
 #include "runtime/Plot.h"
 #include "runtime/Trainer.h"
@@ -12,19 +12,18 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <filesystem>
 
 using namespace nabla;
 using namespace nabla::dsl;
 
 namespace {
 
-struct Settings {
-  int64_t epochs = 200, batch = 100, trainSize = 300, testSize = 0;
+struct Settings : examples::LessonOptions {
+  int64_t epochs = 200, batch = 100;
   double lr = 0.01, weightDecay = 0.1, dropout = 0.2;
-  uint64_t seed = 0;
-  Backend backend = Backend::Halide;
-  std::string data, out = ".";
+  Settings() {
+    trainSize = 300; // the book's
+  }
 };
 
 struct Run {
@@ -62,24 +61,18 @@ PlotPanel train(const Run &run, const Settings &s, const Dataset &trainSet, cons
 int main(int argc, char **argv) {
   CLI::App app{"Overfitting on 300 images, and weight decay and dropout against it"};
   Settings s;
-  std::string backend = "halide";
   app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str();
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str();
   app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str();
-  app.add_option("--train-size", s.trainSize, "training images (the book's 300)")->capture_default_str();
-  app.add_option("--test-size", s.testSize, "first N test images (0: all)")->capture_default_str();
   app.add_option("--weight-decay", s.weightDecay, "lambda of the L2 run")->capture_default_str();
   app.add_option("--dropout", s.dropout, "dropout ratio of the dropout run")->capture_default_str();
-  app.add_option("--data", s.data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
-  app.add_option("--out", s.out, "directory for overfitting.png")->capture_default_str();
-  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
-  app.add_option("--seed", s.seed, "initial weights and batch order")->capture_default_str();
+  s.addTo(app, "overfitting.png");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    s.backend = examples::parseBackend(backend);
-    Dataset trainSet = examples::loadSplit(s.data, "train", s.trainSize, true);
-    Dataset testSet = examples::loadSplit(s.data, "t10k", s.testSize, true);
+    s.apply();
+    Dataset trainSet = s.trainSet(true);
+    Dataset testSet = s.testSet(true);
     const std::vector<int64_t> hidden(6, 100);
     char wdName[48], dropName[48];
     std::snprintf(wdName, sizeof wdName, "weight decay %g", s.weightDecay);
@@ -91,8 +84,7 @@ int main(int argc, char **argv) {
                 (long long)trainSet.size(), (long long)testSet.size(), s.lr, (long long)s.batch);
     std::vector<PlotPanel> panels;
     for (const Run &run : runs) panels.push_back(train(run, s, trainSet, testSet));
-    std::filesystem::create_directories(s.out);
-    std::string path = (std::filesystem::path(s.out) / "overfitting.png").string();
+    std::string path = s.outPath("overfitting.png");
     plotFigure(path, panels, {.columns = 3});
     std::printf("wrote %s\n", path.c_str());
     return 0;

@@ -5,7 +5,7 @@
 // "structure" the example also prints how strongly neighbouring filter pixels
 // correlate: about 0 for independent draws, clearly positive for the smooth
 // patterns training produces.
-#include "examples/ExampleSupport.h"
+#include "examples/LessonOptions.h"
 #include "frontend/Nets.h"
 #include "runtime/PngImage.h"
 #include "runtime/Trainer.h"
@@ -14,7 +14,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 using namespace nabla;
 
@@ -69,46 +68,33 @@ void describe(const char *when, const Tensor &w) {
 
 int main(int argc, char **argv) {
   CLI::App app{"SimpleConvNet's 30 conv1 filters before and after training, as PNG grids"};
-  int64_t epochs = 1, batch = 100, trainSize = 0, testSize = 0;
+  examples::LessonOptions o;
+  int64_t epochs = 1, batch = 100;
   int columns = 10, scale = 8;
   double lr = 0.001;
-  std::string data, out = ".", backend = "halide";
-  uint64_t seed = 0;
-  int threads = 0;
   app.add_option("--epochs", epochs, "epochs of training (Adam)")->capture_default_str();
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str();
   app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
-  app.add_option("--train-size", trainSize, "first N training images (0: all)")->capture_default_str();
-  app.add_option("--test-size", testSize, "first N test images (0: all)")->capture_default_str();
   app.add_option("--columns", columns, "filters per row of the grid")->capture_default_str()->check(CLI::Range(1, 30));
   app.add_option("--scale", scale, "pixels per filter weight")->capture_default_str()->check(CLI::Range(1, 64));
-  app.add_option("--data", data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
-  app.add_option("--out", out, "directory for conv1_filters_before.png and conv1_filters_after.png")
-      ->capture_default_str();
-  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
-  app.add_option("--threads", threads, "CPU threads (default: all cores)");
-  app.add_option("--seed", seed, "initial weights and batch order")->capture_default_str();
+  o.addTo(app, "conv1_filters_before.png and conv1_filters_after.png");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    examples::setThreads(threads);
-    Dataset train = examples::loadSplit(data, "train", trainSize, false);
-    Dataset test = examples::loadSplit(data, "t10k", testSize, false);
+    o.apply();
+    Dataset train = o.trainSet(false), test = o.testSet(false);
     dsl::ModelBuilder model("simple_convnet");
     dsl::defineSimpleConvNet(model); // the book's: conv 30@5x5, init std 0.01
-    dsl::CompiledModel compiled =
-        dsl::compileModel(model, {.backend = examples::parseBackend(backend), .optimizer = OptimizerKind::Adam});
-    OptimizerConfig adam = OptimizerConfig::defaults(OptimizerKind::Adam);
-    adam.lr = lr;
-    ParameterStore initial = model.initialParameters(seed);
+    dsl::CompiledModel compiled = dsl::compileModel(model, {.backend = o.backend, .optimizer = OptimizerKind::Adam});
+    ParameterStore initial = model.initialParameters(o.seed);
     // The trainer updates its own copies; keep the initial filters aside.
     Tensor before = initial.at("conv1.W").clone();
     Trainer trainer(compiled.trainStep, compiled.forward, initial,
-                    {.optimizer = adam, .batchSize = batch, .epochs = epochs, .seed = seed, .progress = false});
+                    {.optimizer = examples::optimizerWithRate(OptimizerKind::Adam, lr), .batchSize = batch,
+                     .epochs = epochs, .seed = o.seed, .progress = false});
 
-    std::filesystem::create_directories(out);
     auto save = [&](const char *name, const Tensor &filters) {
-      std::string path = (std::filesystem::path(out) / name).string();
+      std::string path = o.outPath(name);
       writePng(path, tileGrid(filters, columns, scale, /*gap=*/2));
       std::printf("wrote %s\n", path.c_str());
     };

@@ -6,7 +6,7 @@
 // collapses everything onto one value, Xavier keeps sigmoid and tanh spread,
 // He keeps ReLU's scale constant with depth. Then the same 5-layer ReLU MLP
 // trained on Fashion-MNIST from std 0.01, Xavier and He weights (figure 6-15).
-#include "examples/ExampleSupport.h"
+#include "examples/LessonOptions.h"
 #include "examples/GraphCall.h"
 #include "examples/LossCurve.h"
 #include "frontend/Nets.h"
@@ -18,7 +18,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 using namespace nabla;
 using namespace nabla::dsl;
@@ -30,17 +29,10 @@ const WeightInit kInits[] = {WeightInit::fixed(1.0), WeightInit::fixed(0.01), We
 const Activation kActivations[] = {Activation::Sigmoid, Activation::Tanh, Activation::Relu};
 constexpr int kLayers = 5, kUnits = 100;
 
-struct Settings {
-  int64_t samples = 1000, iterations = 2000, batch = 128, trainSize = 0, testSize = 0, smooth = 25;
+struct Settings : examples::LessonOptions {
+  int64_t samples = 1000, iterations = 2000, batch = 128, smooth = 25;
   double lr = 0.01;
-  uint64_t seed = 0;
-  Backend backend = Backend::Halide;
-  std::string data, out = ".";
 };
-
-std::string outPath(const Settings &s, const std::string &name) {
-  return (std::filesystem::path(s.out) / name).string();
-}
 
 /// Mean, standard deviation and the fraction of values within 0.05 of the
 /// activation's asymptotes (0 and 1 for sigmoid, -1 and 1 for tanh), or, for
@@ -106,7 +98,7 @@ void activationHistograms(Activation activation, const Settings &s) {
       panels.push_back(std::move(p));
     }
   }
-  std::string path = outPath(s, std::string("weight_init_") + name + ".png");
+  std::string path = s.outPath(std::string("weight_init_") + name + ".png");
   plotFigure(path, panels, {.columns = kLayers, .panelWidth = 240, .panelHeight = 180});
   std::printf("wrote %s\n", path.c_str());
 }
@@ -135,32 +127,24 @@ PlotSeries trainFrom(const WeightInit &wi, const CompiledModel &compiled, const 
 int main(int argc, char **argv) {
   CLI::App app{"Activation histograms for std 1, std 0.01, Xavier and He weights; training from each init"};
   Settings s;
-  std::string backend = "halide";
   bool skipMnist = false;
   app.add_option("--samples", s.samples, "random inputs for the histograms")->capture_default_str();
   app.add_option("--iterations", s.iterations, "MLP training iterations per init")->capture_default_str();
   app.add_option("--batch", s.batch, "MLP mini-batch size")->capture_default_str();
   app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str();
-  app.add_option("--train-size", s.trainSize, "first N training images (0: all)")->capture_default_str();
-  app.add_option("--test-size", s.testSize, "first N test images (0: all)")->capture_default_str();
   app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str();
   app.add_flag("--skip-mnist", skipMnist, "only the histograms");
-  app.add_option("--data", s.data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
-  app.add_option("--out", s.out, "directory for weight_init_{sigmoid,tanh,relu}.png and weight_init_mnist.png")
-      ->capture_default_str();
-  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
-  app.add_option("--seed", s.seed, "weights, inputs and batch order")->capture_default_str();
+  s.addTo(app, "weight_init_{sigmoid,tanh,relu}.png and weight_init_mnist.png", "weights, inputs and batch order");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    s.backend = examples::parseBackend(backend);
-    std::filesystem::create_directories(s.out);
+    s.apply();
     std::printf("activations of 5 layers x %d units, %lld Gaussian inputs:\n", kUnits, (long long)s.samples);
     for (Activation activation : kActivations) activationHistograms(activation, s);
     if (skipMnist) return 0;
 
-    Dataset train = examples::loadSplit(s.data, "train", s.trainSize, true);
-    Dataset test = examples::loadSplit(s.data, "t10k", s.testSize, true);
+    Dataset train = s.trainSet(true);
+    Dataset test = s.testSet(true);
     std::printf("5-layer ReLU MLP on Fashion-MNIST (%lld images, SGD lr %g, batch %lld):\n",
                 (long long)train.size(), s.lr, (long long)s.batch);
     ModelBuilder m("mlp5");
@@ -171,8 +155,8 @@ int main(int argc, char **argv) {
       losses.series.push_back(trainFrom(wi, compiled, s, train, test));
     losses.yMin = 0;
     losses.yMax = 2.5;
-    plotFigure(outPath(s, "weight_init_mnist.png"), {losses}, {.panelWidth = 800, .panelHeight = 480});
-    std::printf("wrote %s\n", outPath(s, "weight_init_mnist.png").c_str());
+    plotFigure(s.outPath("weight_init_mnist.png"), {losses}, {.panelWidth = 800, .panelHeight = 480});
+    std::printf("wrote %s\n", s.outPath("weight_init_mnist.png").c_str());
     return 0;
   } catch (const Error &e) {
     std::fprintf(stderr, "weight_init_compare: error: %s\n", e.what());

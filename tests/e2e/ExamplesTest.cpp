@@ -37,6 +37,11 @@ std::string runExample(const std::string &name, const std::string &args) {
   return output;
 }
 
+/// The training lessons read Debian's dataset-fashion-mnist; without it they are skipped.
+#define SKIP_WITHOUT_FASHION_MNIST()                                                   \
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) \
+  GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed"
+
 /// A fresh directory for one test's pictures.
 fs::path outDir(const std::string &test) {
   fs::path dir = fs::temp_directory_path() / ("nabla_examples_" + test);
@@ -191,8 +196,7 @@ TEST(Examples, GradientDescentEndpoints) {
 }
 
 TEST(Examples, TwoLayerNetGradientCheckAndCurves) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("two_layer_net");
   std::string out = runExample("two_layer_net", "--quiet --iterations 200 --train-size 2000 --test-size 1000 "
                                                 "--check-entries 300 --plot " + (dir / "curves.png").string());
@@ -243,8 +247,7 @@ std::pair<double, double> referencePath(const std::string &name, double lr, int 
 } // namespace
 
 TEST(Examples, OptimizerComparePaths) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("optimizer_compare");
   // Every optimizer on f.
   std::string out = runExample("optimizer_compare", "--skip-mnist --out " + dir.string() + " --steps 30");
@@ -271,8 +274,7 @@ TEST(Examples, OptimizerComparePaths) {
 }
 
 TEST(Examples, SimpleConvNetFiltersGainStructure) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("simple_convnet_filters");
   std::string out = runExample("simple_convnet_filters", "--train-size 10000 --test-size 2000 --columns 6 "
                                                          "--scale 4 --out " + dir.string());
@@ -311,8 +313,7 @@ LayerLine layerLine(const std::string &out, const std::string &activation, const
 } // namespace
 
 TEST(Examples, WeightInitHistogramShapesAndTraining) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("weight_init_compare");
   std::string out = runExample("weight_init_compare", "--samples 500 --iterations 150 --train-size 2000 "
                                                       "--test-size 500 --smooth 9 --out " + dir.string());
@@ -361,8 +362,7 @@ TEST(Examples, WeightInitHistogramShapesAndTraining) {
 }
 
 TEST(Examples, OverfittingAndItsCures) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("overfitting");
   std::string out = runExample("overfitting", "--test-size 1000 --out " + dir.string());
   auto result = [&](const std::string &run) {
@@ -390,8 +390,7 @@ TEST(Examples, OverfittingAndItsCures) {
 }
 
 TEST(Examples, BatchNormLearnsAcrossInitScales) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("batchnorm_compare");
   std::string out = runExample("batchnorm_compare", "--scales 4 --epochs 10 --out " + dir.string());
   // Four scales, log-spaced from 1 to 1e-4 as np.logspace(0, -4, 4).
@@ -419,8 +418,7 @@ TEST(Examples, BatchNormLearnsAcrossInitScales) {
 }
 
 TEST(Examples, HyperparameterSearchRanksLogUniformDraws) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("hyperparameter_search");
   const int trials = 12;
   std::string out = runExample("hyperparameter_search", "--trials 12 --epochs 20 --best 4 --out " + dir.string());
@@ -477,8 +475,7 @@ TEST(Examples, HyperparameterSearchRanksLogUniformDraws) {
 }
 
 TEST(Examples, HalfPrecisionWeightsKeepAccuracy) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   std::string out = runExample("half_precision", "--train-size 5000 --test-size 2000");
   // The example's own f32 evaluation (the forward function called by name)
   // agrees with the trainer's.
@@ -511,8 +508,7 @@ TEST(Examples, HalfPrecisionWeightsKeepAccuracy) {
 }
 
 TEST(Examples, AugmentationTeachesInvariance) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("augmentation");
   std::string out = runExample("augmentation", "--train-size 500 --epochs 30 --test-size 2000 --eval-every 10 "
                                                "--samples 6 --out " + dir.string());
@@ -541,8 +537,7 @@ int64_t affine(int64_t in, int64_t out) { return in * out + out; }
 } // namespace
 
 TEST(Examples, DeepConvNetAndResidualVariantLearn) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("deep_convnet");
   std::string out = runExample("deep_convnet", "--train-size 2000 --test-size 500 --smooth 5 --out " + dir.string());
   // The architectures' sizes: six 3x3 convolutions 16, 16, 32, 32, 64, 64;
