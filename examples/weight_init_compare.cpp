@@ -60,9 +60,13 @@ LayerStats statsOf(const Tensor &a, Activation activation) {
 }
 
 /// The book's histogram range: sigmoid and ReLU over (0, 1), tanh over (-1, 1).
+/// ReLU's exact zeros (about half of its outputs, printed as "zero") are
+/// left out: their spike would flatten the part of the picture that differs
+/// between inits.
 PlotHistogram histogramOf(const Tensor &a, Activation activation) {
   PlotHistogram h{.bins = 30, .lo = activation == Activation::Tanh ? -1.0 : 0.0, .hi = 1.0};
-  h.values.assign(a.span<float>().begin(), a.span<float>().end());
+  for (float v : a.span<float>())
+    if (activation != Activation::Relu || v != 0.0f) h.values.push_back(v);
   return h;
 }
 
