@@ -24,6 +24,13 @@ inline void setThreads(int threads) {
   if (threads > 0) setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
 }
 
+/// The book's defaults for `kind` with learning rate `lr`.
+inline OptimizerConfig optimizerWithRate(OptimizerKind kind, double lr) {
+  OptimizerConfig config = OptimizerConfig::defaults(kind);
+  config.lr = lr;
+  return config;
+}
+
 /// Fashion-MNIST (or any MNIST-format directory) with images viewed as
 /// [N, features] when `flat`.
 inline Dataset loadSplit(const std::string &dir, const std::string &split, int64_t limit, bool flat) {

@@ -3,18 +3,17 @@
 // walk f(x, y) = x^2 / 20 + y^2 from (-7, 2) (one picture per optimizer, as the
 // book's figure 6-8), then train the same 5-layer MLP on Fashion-MNIST from the
 // same initial weights (smoothed loss curves, as figure 6-9).
-#include "examples/ExampleSupport.h"
+#include "examples/LessonOptions.h"
+#include "examples/LossCurve.h"
 #include "examples/ParameterDescent.h"
 #include "frontend/Nets.h"
 #include "frontend/Ops.h"
-#include "runtime/BatchIterator.h"
 #include "runtime/Plot.h"
 #include "runtime/Trainer.h"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <filesystem>
 
 using namespace nabla;
 using namespace nabla::dsl;
@@ -41,12 +40,9 @@ double rateOnF(OptimizerKind kind) {
 
 double f(double x, double y) { return x * x / 20 + y * y; }
 
-struct Settings {
+struct Settings : examples::LessonOptions {
   int steps = 30;
-  int64_t iterations = 1000, batch = 128, trainSize = 0, testSize = 0, smooth = 25;
-  uint64_t seed = 0;
-  Backend backend = Backend::Halide;
-  std::string data, out = ".";
+  int64_t iterations = 1000, batch = 128, smooth = 25;
 };
 
 PlotPanel walkOnF(OptimizerKind kind, const Settings &s) {
@@ -78,18 +74,6 @@ PlotPanel walkOnF(OptimizerKind kind, const Settings &s) {
   return panel;
 }
 
-/// Centred moving average (the book smooths its loss curves too).
-std::vector<double> smooth(const std::vector<double> &v, int64_t window) {
-  std::vector<double> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    size_t lo = i >= size_t(window / 2) ? i - window / 2 : 0, hi = std::min(v.size(), i + window / 2 + 1);
-    double sum = 0;
-    for (size_t j = lo; j < hi; ++j) sum += v[j];
-    out[i] = sum / double(hi - lo);
-  }
-  return out;
-}
-
 PlotSeries trainMlp(OptimizerKind kind, const Settings &s, const Dataset &train, const Dataset &test) {
   ModelBuilder m("mlp5");
   defineMultiLayerNet(m, {}); // 784-100-100-100-100-10, ReLU, He init
@@ -100,24 +84,12 @@ PlotSeries trainMlp(OptimizerKind kind, const Settings &s, const Dataset &train,
   if (kind == OptimizerKind::RMSprop) config.lr = 0.001;
   Trainer trainer(compiled.trainStep, compiled.forward, m.initialParameters(s.seed),
                   {.optimizer = config, .batchSize = s.batch, .progress = false});
-  BatchIterator batches(train, {.batchSize = s.batch, .seed = s.seed, .dropLast = true});
-  BatchBuffers buffers = batches.allocateBuffers();
-  std::vector<double> losses;
-  for (int64_t epoch = 0; int64_t(losses.size()) < s.iterations; ++epoch) {
-    batches.startEpoch(epoch);
-    while (int64_t(losses.size()) < s.iterations) {
-      const Batch *b = batches.next(buffers);
-      if (!b) break;
-      losses.push_back(trainer.step(b->images, b->labels));
-    }
-  }
-  std::vector<double> curve = smooth(losses, s.smooth);
+  std::vector<double> losses = examples::trainIterations(trainer, train, s.batch, s.iterations, s.seed);
+  std::vector<double> curve = examples::smooth(losses, s.smooth); // the book smooths its curves too
   std::printf("%-8s lr %-5g: smoothed loss %.4f -> %.4f over %lld iterations, test accuracy %.2f%%\n",
               optimizerName(kind), config.lr, curve.front(), curve.back(), (long long)s.iterations,
               100 * trainer.accuracy(test));
-  PlotSeries series{.label = optimizerName(kind)};
-  for (size_t i = 0; i < curve.size(); ++i) series.x.push_back(double(i)), series.y.push_back(curve[i]);
-  return series;
+  return examples::indexSeries(curve, optimizerName(kind));
 }
 
 } // namespace
@@ -126,47 +98,39 @@ int main(int argc, char **argv) {
   CLI::App app{"SGD, Momentum, Nesterov, AdaGrad, RMSprop and Adam on x^2/20 + y^2 and on Fashion-MNIST"};
   Settings s;
   std::vector<std::string> only;
-  std::string backend = "halide";
   bool skipMnist = false;
   app.add_option("--optimizers", only, "subset to run (default: all six)");
   app.add_option("--steps", s.steps, "steps on f(x, y)")->capture_default_str();
   app.add_option("--iterations", s.iterations, "MLP training iterations per optimizer")->capture_default_str();
   app.add_option("--batch", s.batch, "MLP mini-batch size")->capture_default_str();
-  app.add_option("--train-size", s.trainSize, "first N training images (0: all)")->capture_default_str();
-  app.add_option("--test-size", s.testSize, "first N test images (0: all)")->capture_default_str();
   app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str();
   app.add_flag("--skip-mnist", skipMnist, "only the f(x, y) part");
-  app.add_option("--data", s.data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
-  app.add_option("--out", s.out, "directory for optimizer_paths.png and optimizer_mnist.png")->capture_default_str();
-  app.add_option("--backend", backend, "halide or reference")->capture_default_str();
-  app.add_option("--seed", s.seed, "initial weights and batch order")->capture_default_str();
+  s.addTo(app, "optimizer_paths.png and optimizer_mnist.png");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    s.backend = examples::parseBackend(backend);
+    s.apply();
     std::vector<OptimizerKind> kinds;
     for (const std::string &name : only) kinds.push_back(parseOptimizer(name));
     if (kinds.empty()) kinds.assign(std::begin(kAll), std::end(kAll));
-    std::filesystem::create_directories(s.out);
-    auto outPath = [&](const char *name) { return (std::filesystem::path(s.out) / name).string(); };
 
     std::printf("f(x, y) = x^2/20 + y^2 from (-7, 2), minimum at (0, 0):\n");
     std::vector<PlotPanel> paths;
     for (OptimizerKind kind : kinds) paths.push_back(walkOnF(kind, s));
-    plotFigure(outPath("optimizer_paths.png"), paths, {.columns = 3});
-    std::printf("wrote %s\n", outPath("optimizer_paths.png").c_str());
+    plotFigure(s.outPath("optimizer_paths.png"), paths, {.columns = 3});
+    std::printf("wrote %s\n", s.outPath("optimizer_paths.png").c_str());
     if (skipMnist) return 0;
 
-    Dataset train = examples::loadSplit(s.data, "train", s.trainSize, true);
-    Dataset test = examples::loadSplit(s.data, "t10k", s.testSize, true);
+    Dataset train = s.trainSet(true);
+    Dataset test = s.testSet(true);
     std::printf("5-layer MLP on Fashion-MNIST (%lld images, batch %lld):\n", (long long)train.size(),
                 (long long)s.batch);
     PlotPanel losses{.title = "5-layer MLP on Fashion-MNIST", .xLabel = "iteration", .yLabel = "loss (smoothed)"};
     for (OptimizerKind kind : kinds) losses.series.push_back(trainMlp(kind, s, train, test));
     losses.yMin = 0;
     losses.yMax = 2.5; // the first iterations' ~2.3 and below: where the curves differ
-    plotFigure(outPath("optimizer_mnist.png"), {losses}, {.panelWidth = 800, .panelHeight = 480});
-    std::printf("wrote %s\n", outPath("optimizer_mnist.png").c_str());
+    plotFigure(s.outPath("optimizer_mnist.png"), {losses}, {.panelWidth = 800, .panelHeight = 480});
+    std::printf("wrote %s\n", s.outPath("optimizer_mnist.png").c_str());
     return 0;
   } catch (const Error &e) {
     std::fprintf(stderr, "optimizer_compare: error: %s\n", e.what());

@@ -2,6 +2,8 @@
 
 #include "frontend/Ops.h"
 
+#include <cstdio>
+
 namespace nabla::dsl {
 
 Initializer WeightInit::initializer() const {
@@ -13,7 +15,17 @@ Initializer WeightInit::initializer() const {
   return init::normal(std);
 }
 
-namespace {
+std::string WeightInit::describe() const {
+  switch (kind) {
+  case Kind::Xavier: return "Xavier";
+  case Kind::He: return "He";
+  case Kind::Std: break;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "std=%g", std);
+  return text;
+}
+
 Var activate(Var x, Activation activation) {
   switch (activation) {
   case Activation::Relu: return relu(x);
@@ -22,6 +34,17 @@ Var activate(Var x, Activation activation) {
   }
   return x;
 }
+
+const char *activationName(Activation activation) {
+  switch (activation) {
+  case Activation::Relu: return "relu";
+  case Activation::Sigmoid: return "sigmoid";
+  case Activation::Tanh: return "tanh";
+  }
+  return "?";
+}
+
+namespace {
 
 /// An affine layer "<name>.W" [in, out] and "<name>.b" [out].
 Var affineLayer(ModelBuilder &m, Var x, const std::string &name, int64_t in, int64_t out,
@@ -99,6 +122,34 @@ void defineDeepConvNet(ModelBuilder &m, const DeepConvNetConfig &c) {
   h = dropout(h, {.ratio = c.dropoutRatio, .seed = 1});
   Var logits = affineLayer(m, h, "affine2", c.hiddenSize, c.outputSize, init::he());
   logits = dropout(logits, {.ratio = c.dropoutRatio, .seed = 2});
+  finish(m, logits, t);
+}
+
+void defineResidualConvNet(ModelBuilder &m, const ResidualConvNetConfig &c) {
+  Var x = m.input("x", {kBatch, c.channels, c.height, c.width});
+  Var t = m.labels("t", {kBatch});
+  Var h = x;
+  int64_t channels = c.channels, layer = 0;
+  auto conv3x3 = [&](Var in, int64_t filters, const Initializer &init) {
+    std::string name = "conv" + std::to_string(++layer);
+    Var w = m.param(name + ".W", {filters, channels, 3, 3}, init);
+    Var b = m.param(name + ".b", {filters}, init::zeros());
+    return conv2d(in, w, b, {.stride = 1, .pad = 1});
+  };
+  for (int64_t filters : c.stageFilters) {
+    h = relu(conv3x3(h, filters, init::he()));
+    channels = filters;
+    // The skip connection. The block's convolution starts at zero, so each
+    // block starts as the identity: with He weights there, every block would
+    // double the activations' variance (h + an equally large conv(h)).
+    h = relu(h + conv3x3(h, filters, init::zeros()));
+    h = maxPool2d(h, {.size = 2, .stride = 2});
+  }
+  Shape s = h.shape();
+  h = relu(affineLayer(m, h, "affine1", s[1] * s[2] * s[3], c.hiddenSize, init::he()));
+  if (c.dropoutRatio > 0) h = dropout(h, {.ratio = c.dropoutRatio, .seed = 1});
+  Var logits = affineLayer(m, h, "affine2", c.hiddenSize, c.outputSize, init::he());
+  if (c.dropoutRatio > 0) logits = dropout(logits, {.ratio = c.dropoutRatio, .seed = 2});
   finish(m, logits, t);
 }
 

@@ -21,6 +21,10 @@ struct TwoLayerNetConfig {
 void defineTwoLayerNet(ModelBuilder &m, const TwoLayerNetConfig &config = {});
 
 enum class Activation { Relu, Sigmoid, Tanh };
+/// relu(x), sigmoid(x) or tanh(x).
+Var activate(Var x, Activation activation);
+/// "relu", "sigmoid", "tanh".
+const char *activationName(Activation activation);
 
 /// Weight initialization: a fixed standard deviation, or Xavier / He scaled to the fan-in.
 struct WeightInit {
@@ -30,6 +34,8 @@ struct WeightInit {
   static WeightInit xavier() { return {Kind::Xavier, 0.0}; }
   static WeightInit he() { return {Kind::He, 0.0}; }
   Initializer initializer() const;
+  /// "std=0.01", "Xavier", "He".
+  std::string describe() const;
 };
 
 struct MultiLayerNetConfig {
@@ -63,5 +69,23 @@ struct DeepConvNetConfig {
   double dropoutRatio = 0.5;
 };
 void defineDeepConvNet(ModelBuilder &m, const DeepConvNetConfig &config = {});
+
+/// DeepConvNet with skip connections (a ResNet-style variant): each stage is
+/// a 3x3 convolution to the stage's channel count with ReLU, then a residual
+/// block relu(h + conv3x3(h)) whose convolution keeps the shape, so the
+/// block only has to learn a correction to its input and gradients reach
+/// the early layers through the identity path; then 2x2 max pooling. The
+/// head is DeepConvNet's (affine, ReLU, dropout, affine, dropout); He init,
+/// except the block convolutions, which start at zero (each block starts as
+/// the identity; the gradient of its weights is not zero, so it learns).
+/// Parameters "conv<k>.W"/"conv<k>.b" (two per stage), "affine1", "affine2".
+struct ResidualConvNetConfig {
+  int64_t channels = 1, height = 28, width = 28;
+  std::vector<int64_t> stageFilters = {16, 32, 64};
+  int64_t hiddenSize = 50;
+  int64_t outputSize = 10;
+  double dropoutRatio = 0.5; // 0 disables dropout
+};
+void defineResidualConvNet(ModelBuilder &m, const ResidualConvNetConfig &config = {});
 
 } // namespace nabla::dsl

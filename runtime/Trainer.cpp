@@ -177,8 +177,9 @@ const History &Trainer::fit(const Dataset &train, const Dataset *test) {
   for (int64_t epoch = epochsDone_ + 1; epoch <= options_.epochs; ++epoch) {
     if (options_.maxSteps > 0 && steps_ >= options_.maxSteps) break;
     batches.startEpoch(epoch);
+    bool report = options_.reportEvery > 0 && (epoch % options_.reportEvery == 0 || epoch == options_.epochs);
     ProgressBar bar("epoch " + std::to_string(epoch) + "/" + std::to_string(options_.epochs),
-                    batches.batchesPerEpoch(), stdout,
+                    batches.batchesPerEpoch(), report ? stdout : nullptr,
                     {.mode = options_.progress ? ProgressBar::Mode::Auto : ProgressBar::Mode::Lines,
                      .lineIntervalSeconds = options_.progress ? 10 : 1e9});
     double start = seconds(), lossSum = 0;
@@ -202,10 +203,12 @@ const History &Trainer::fit(const Dataset &train, const Dataset *test) {
     if (test) m.testAccuracy = accuracy(*test);
     history_.add(m);
     epochsDone_ = epoch;
-    std::printf("epoch %lld: loss %.4f, train acc %.2f%%, test acc %.2f%%, %.2f s (%.0f images/s)\n",
-                (long long)epoch, m.trainLoss, 100 * m.trainAccuracy, 100 * m.testAccuracy,
-                m.seconds, m.imagesPerSecond);
-    std::fflush(stdout);
+    if (report) {
+      std::printf("epoch %lld: loss %.4f, train acc %.2f%%, test acc %.2f%%, %.2f s (%.0f images/s)\n",
+                  (long long)epoch, m.trainLoss, 100 * m.trainAccuracy, 100 * m.testAccuracy,
+                  m.seconds, m.imagesPerSecond);
+      std::fflush(stdout);
+    }
     if (!options_.outDir.empty()) {
       history_.writeCsv(options_.outDir + "/history.csv");
       plotHistory(history_, options_.outDir + "/history.png", "training");

@@ -32,6 +32,10 @@ struct TrainerOptions {
   int64_t evalBatchSize = 1000;
   int64_t trainAccuracySamples = 10000; // the book's train_acc uses a sample too
   bool progress = true;
+  /// Print the epoch summary (and the progress bar) only for every this many
+  /// epochs and the last one (0: never): long runs of short epochs (the
+  /// overfitting lesson's 200 epochs of 3 steps) would print hundreds of lines.
+  int64_t reportEvery = 1;
   std::string outDir; // history.csv, history.png, checkpoint.pb; empty: write nothing
 };
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <iomanip>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -35,6 +36,11 @@ std::string runExample(const std::string &name, const std::string &args) {
   EXPECT_EQ(status, 0) << command << " printed:\n" << output;
   return output;
 }
+
+/// The training lessons read Debian's dataset-fashion-mnist; without it they are skipped.
+#define SKIP_WITHOUT_FASHION_MNIST()                                                   \
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) \
+  GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed"
 
 /// A fresh directory for one test's pictures.
 fs::path outDir(const std::string &test) {
@@ -190,8 +196,7 @@ TEST(Examples, GradientDescentEndpoints) {
 }
 
 TEST(Examples, TwoLayerNetGradientCheckAndCurves) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("two_layer_net");
   std::string out = runExample("two_layer_net", "--quiet --iterations 200 --train-size 2000 --test-size 1000 "
                                                 "--check-entries 300 --plot " + (dir / "curves.png").string());
@@ -242,8 +247,7 @@ std::pair<double, double> referencePath(const std::string &name, double lr, int 
 } // namespace
 
 TEST(Examples, OptimizerComparePaths) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("optimizer_compare");
   // Every optimizer on f.
   std::string out = runExample("optimizer_compare", "--skip-mnist --out " + dir.string() + " --steps 30");
@@ -267,4 +271,300 @@ TEST(Examples, OptimizerComparePaths) {
     EXPECT_GT(line[3], 30.0) << name; // well above chance (10%)
   }
   expectPng(dir / "optimizer_mnist.png", 800, 480);
+}
+
+TEST(Examples, SimpleConvNetFiltersGainStructure) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  fs::path dir = outDir("simple_convnet_filters");
+  std::string out = runExample("simple_convnet_filters", "--train-size 10000 --test-size 2000 --columns 6 "
+                                                         "--scale 4 --out " + dir.string());
+  std::vector<double> before = numbersAfter(out, "conv1 before training: ");
+  std::vector<double> after = numbersAfter(out, "conv1 after training: ");
+  ASSERT_EQ(before.size(), 2u); // "rms R, neighbour correlation C"
+  ASSERT_EQ(after.size(), 2u);
+  // Before: the book's init, independent N(0, 0.01^2) draws, so the rms is
+  // ~0.01 and neighbouring pixels are uncorrelated (750 draws: |c| ~ 0.04).
+  EXPECT_NEAR(before[0], 0.01, 0.001);
+  EXPECT_LT(std::fabs(before[1]), 0.1);
+  // After 100 Adam steps the filters are smooth patterns (edges, blobs) far
+  // from their starting values.
+  EXPECT_GT(after[1], 0.3);
+  EXPECT_GT(after[0], 2 * before[0]);
+  EXPECT_GT(numbersAfter(out, R"(conv1 relative change .*: )").at(0), 1.0);
+  std::vector<double> trained = numbersAfter(out, "trained ");
+  ASSERT_EQ(trained.size(), 3u); // steps, images, accuracy
+  EXPECT_EQ(trained[0], 100);
+  EXPECT_GT(trained[2], 65.0);
+  // 30 filters of 5x5 at scale 4 with 2-pixel gaps, 6 per row: 5 rows.
+  for (const char *png : {"conv1_filters_before.png", "conv1_filters_after.png"})
+    expectPng(dir / png, 6 * (5 * 4 + 2) + 2, 5 * (5 * 4 + 2) + 2);
+}
+
+namespace {
+/// "mean M std S saturated|zero P%" of one activation histogram.
+struct LayerLine {
+  double mean, std, percent;
+};
+LayerLine layerLine(const std::string &out, const std::string &activation, const std::string &init, int layer) {
+  std::vector<double> v = numbersAfter(out, activation + " +" + init + " +layer " + std::to_string(layer) + ": ");
+  EXPECT_EQ(v.size(), 3u) << activation << " " << init << " layer " << layer;
+  return v.size() == 3 ? LayerLine{v[0], v[1], v[2]} : LayerLine{NAN, NAN, NAN};
+}
+} // namespace
+
+TEST(Examples, WeightInitHistogramShapesAndTraining) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  fs::path dir = outDir("weight_init_compare");
+  std::string out = runExample("weight_init_compare", "--samples 500 --iterations 150 --train-size 2000 "
+                                                      "--test-size 500 --smooth 9 --out " + dir.string());
+  // std 1: sigmoid and tanh pile up at their asymptotes (the book's 0/1 peaks).
+  EXPECT_GT(layerLine(out, "sigmoid", "std=1", 5).percent, 50);
+  EXPECT_GT(layerLine(out, "tanh", "std=1", 5).percent, 50);
+  // std 0.01: every sigmoid output collapses onto 0.5, nothing saturates;
+  // tanh (centred at 0) shrinks ~10x per layer.
+  LayerLine tiny = layerLine(out, "sigmoid", "std=0\\.01", 5);
+  EXPECT_NEAR(tiny.mean, 0.5, 0.01);
+  EXPECT_LT(tiny.std, 0.02);
+  EXPECT_EQ(tiny.percent, 0);
+  EXPECT_LT(layerLine(out, "tanh", "std=0\\.01", 5).std, 1e-3);
+  // Xavier: sigmoid and tanh stay spread over their range, unsaturated.
+  for (const char *activation : {"sigmoid", "tanh"}) {
+    LayerLine xavier = layerLine(out, activation, "Xavier", 5);
+    EXPECT_GT(xavier.std, 4 * tiny.std) << activation;
+    EXPECT_LT(xavier.percent, 5) << activation;
+  }
+  // ReLU: He keeps the scale from layer to layer, Xavier halves the variance
+  // per layer, std 0.01 loses ~14x per layer.
+  double he1 = layerLine(out, "relu", "He", 1).std, he5 = layerLine(out, "relu", "He", 5).std;
+  EXPECT_GT(he5 / he1, 0.5);
+  EXPECT_LT(he5 / he1, 2.0);
+  EXPECT_LT(layerLine(out, "relu", "Xavier", 5).std / layerLine(out, "relu", "Xavier", 1).std, 0.5);
+  EXPECT_LT(layerLine(out, "relu", "std=0\\.01", 5).std, 1e-4 * he5);
+  // Pre-activations are symmetric: ReLU zeroes about half of them.
+  for (int layer = 1; layer <= 5; ++layer) EXPECT_NEAR(layerLine(out, "relu", "He", layer).percent, 50, 10);
+  for (const char *png : {"weight_init_sigmoid.png", "weight_init_tanh.png", "weight_init_relu.png"})
+    expectPng(dir / png, 5 * 240, 4 * 180);
+
+  // Training (figure 6-15): from std 0.01 the 5-layer ReLU net does not learn
+  // (loss stays at ln 10); He learns fastest, Xavier in between.
+  auto curve = [&](const std::string &init) {
+    std::vector<double> v = numbersAfter(out, init + " *: smoothed loss ");
+    EXPECT_EQ(v.size(), 4u) << init; // first, last, iterations, accuracy
+    return v.size() == 4 ? v : std::vector<double>(4, NAN);
+  };
+  std::vector<double> small = curve("std=0\\.01"), xavier = curve("Xavier"), he = curve("He");
+  EXPECT_NEAR(small[1], std::log(10.0), 0.01);
+  EXPECT_LT(he[1], 0.6 * he[0]);
+  EXPECT_LT(he[1], xavier[1]);
+  EXPECT_LT(xavier[1], small[1]);
+  EXPECT_GT(he[3], 50.0);
+  expectPng(dir / "weight_init_mnist.png", 800, 480);
+}
+
+TEST(Examples, OverfittingAndItsCures) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  fs::path dir = outDir("overfitting");
+  std::string out = runExample("overfitting", "--test-size 1000 --out " + dir.string());
+  auto result = [&](const std::string &run) {
+    std::vector<double> v = numbersAfter(out, run + " *: after ");
+    EXPECT_EQ(v.size(), 4u) << run; // epochs, train %, test %, gap
+    if (v.size() != 4) return std::vector<double>(4, NAN);
+    EXPECT_NEAR(v[3], v[1] - v[2], 0.011) << run; // the gap is what it says
+    return v;
+  };
+  std::vector<double> plain = result("no regularization"), decay = result(R"(weight decay 0\.1)"),
+                      drop = result(R"(dropout 0\.2)");
+  // 300 images, 200 epochs: the unregularized 7-layer net memorizes them all
+  // and generalizes far worse (the book's figure 6-20).
+  EXPECT_EQ(plain[0], 200);
+  EXPECT_GE(plain[1], 99.0);
+  EXPECT_GT(plain[3], 15.0);
+  // Weight decay and dropout both keep it from fitting the training set and
+  // shrink the train/test gap to less than half.
+  for (const auto &[name, run] : {std::pair{"weight decay", decay}, {"dropout", drop}}) {
+    EXPECT_LT(run[1], plain[1] - 10) << name;
+    EXPECT_LT(run[3], 0.5 * plain[3]) << name;
+    EXPECT_GT(run[2], 50.0) << name; // still learning, not just crippled
+  }
+  expectPng(dir / "overfitting.png", 3 * 480, 360);
+}
+
+TEST(Examples, BatchNormLearnsAcrossInitScales) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  fs::path dir = outDir("batchnorm_compare");
+  std::string out = runExample("batchnorm_compare", "--scales 4 --epochs 10 --out " + dir.string());
+  // Four scales, log-spaced from 1 to 1e-4 as np.logspace(0, -4, 4).
+  for (int i = 0; i < 4; ++i) {
+    double scale = std::pow(10.0, -4.0 * i / 3);
+    std::ostringstream prefix;
+    prefix << "scale " << std::setprecision(4) << scale << " *: batch norm ";
+    std::vector<double> line = numbersAfter(out, prefix.str());
+    ASSERT_FALSE(line.empty()) << prefix.str();
+    double bn = line[0];
+    if (i == 0) {
+      // Weights of std 1 through five layers: logits ~1e4, the first update
+      // overflows without batch norm; with it the net trains.
+      EXPECT_NE(out.find("without diverged in epoch 1"), std::string::npos) << out;
+      EXPECT_GT(bn, 20.0);
+    } else if (i < 3) {
+      // Small weights: without batch norm the signal vanishes and the net
+      // predicts one class (chance level); with it, it learns.
+      ASSERT_EQ(line.size(), 2u) << prefix.str();
+      EXPECT_LT(line[1], 15.0) << scale;
+      EXPECT_GT(bn, 60.0) << scale;
+    }
+  }
+  expectPng(dir / "batchnorm_compare.png", 4 * 320, 240);
+}
+
+TEST(Examples, HyperparameterSearchRanksLogUniformDraws) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  fs::path dir = outDir("hyperparameter_search");
+  const int trials = 12;
+  std::string out = runExample("hyperparameter_search", "--trials 12 --epochs 20 --best 4 --out " + dir.string());
+  struct Row { double lr, wd, acc; };
+  std::vector<Row> rows;
+  for (int i = 0; i < trials; ++i) {
+    std::vector<double> v = numbersAfter(out, "trial +" + std::to_string(i) + ": lr ");
+    ASSERT_EQ(v.size(), 3u) << i; // lr, weight decay, accuracy
+    rows.push_back({v[0], v[1], v[2]});
+    // Drawn inside the book's ranges; 100 validation images: whole percents.
+    EXPECT_GE(v[0], 1e-6);
+    EXPECT_LE(v[0], 1e-2);
+    EXPECT_GE(v[1], 1e-8);
+    EXPECT_LE(v[1], 1e-4);
+    EXPECT_EQ(v[2], std::round(v[2]));
+  }
+  // Log-uniform, not uniform: uniform draws on [1e-6, 1e-2] would put ~99% of
+  // learning rates above 1e-4; here about half are below.
+  int below = 0;
+  for (const Row &r : rows) below += r.lr < 1e-4;
+  EXPECT_GE(below, 3);
+  EXPECT_LE(below, 9);
+  // The ranking is the trials sorted by validation accuracy.
+  double bestAcc = 0;
+  for (const Row &r : rows) bestAcc = std::max(bestAcc, r.acc);
+  double previous = 101;
+  for (int rank = 1; rank <= 4; ++rank) {
+    std::vector<double> b = numbersAfter(out, "best-" + std::to_string(rank) + ": trial ");
+    ASSERT_EQ(b.size(), 4u) << rank; // trial, lr, weight decay, accuracy
+    const Row &r = rows.at(size_t(b[0]));
+    EXPECT_EQ(b[1], r.lr);
+    EXPECT_EQ(b[3], r.acc);
+    EXPECT_LE(b[3], previous);
+    previous = b[3];
+    if (rank == 1) EXPECT_EQ(b[3], bestAcc);
+  }
+  // What the book finds: learning rates near 1e-2 learn, those below 1e-4 do
+  // not (in 80 SGD steps they barely move the weights).
+  double fast = 0, slow = 0;
+  int nFast = 0, nSlow = 0;
+  for (const Row &r : rows) {
+    if (r.lr > 1e-3) fast += r.acc, ++nFast;
+    if (r.lr < 1e-4) {
+      slow += r.acc, ++nSlow;
+      EXPECT_LT(r.acc, 20.0) << r.lr;
+    }
+  }
+  ASSERT_GT(nFast, 0);
+  ASSERT_GT(nSlow, 0);
+  EXPECT_GT(fast / nFast, slow / nSlow + 10);
+  EXPECT_GT(numbersAfter(out, "best-1: trial ").at(1), 1e-3);
+  expectPng(dir / "hyperparameter_search.png", 2 * 480, 360);
+  expectPng(dir / "hyperparameter_best.png", 4 * 320, 240);
+}
+
+TEST(Examples, HalfPrecisionWeightsKeepAccuracy) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  std::string out = runExample("half_precision", "--train-size 5000 --test-size 2000");
+  // The example's own f32 evaluation (the forward function called by name)
+  // agrees with the trainer's.
+  std::vector<double> epoch = numbersAfter(out, "epoch 1: loss ");
+  ASSERT_EQ(epoch.size(), 5u); // loss, train %, test %, seconds, images/s
+  std::vector<double> f32 = numbersAfter(out, "f32 : test accuracy ");
+  ASSERT_EQ(f32.size(), 2u); // accuracy, images
+  EXPECT_EQ(f32[0], epoch[2]);
+  const double images = f32[1];
+  EXPECT_EQ(images, 2000);
+  // accuracy, difference, predictions changed, max relative error, 2, -14, weights below 2^-14
+  std::vector<double> f16 = numbersAfter(out, "f16 : test accuracy ");
+  std::vector<double> bf16 = numbersAfter(out, "bf16: test accuracy ");
+  ASSERT_EQ(f16.size(), 7u);
+  ASSERT_EQ(bf16.size(), 7u);
+  // Rounding to nearest is off by at most half a unit in the last place:
+  // 2^-11 of the value with f16's 10 mantissa bits, 2^-8 with bf16's 7.
+  EXPECT_GT(f16[3], 0);
+  EXPECT_LE(f16[3], std::ldexp(1.0, -11) * 1.001); // printed with 4 digits
+  EXPECT_LE(bf16[3], std::ldexp(1.0, -8) * 1.001);
+  EXPECT_GT(bf16[3], 4 * f16[3]);
+  EXPECT_EQ(f16[6], bf16[6]); // the same weights
+  for (const auto &v : {f16, bf16}) {
+    EXPECT_NEAR(v[1], v[0] - f32[0], 0.011);
+    // Accuracy can move by at most the predictions that changed, and those
+    // are few: the book's point, half precision loses nothing that matters.
+    EXPECT_LE(std::fabs(v[1]), 100 * v[2] / images + 0.011);
+    EXPECT_LE(v[2], 0.005 * images);
+  }
+}
+
+TEST(Examples, AugmentationTeachesInvariance) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  fs::path dir = outDir("augmentation");
+  std::string out = runExample("augmentation", "--train-size 500 --epochs 30 --test-size 2000 --eval-every 10 "
+                                               "--samples 6 --out " + dir.string());
+  std::map<std::string, std::vector<double>> runs; // train %, test %, gap, transformed test %
+  for (const char *name : {"none", "flip", "shift", "crop", "all"}) {
+    runs[name] = numbersAfter(out, std::string(name) + " *: train accuracy ");
+    ASSERT_EQ(runs[name].size(), 4u) << name;
+    EXPECT_NEAR(runs[name][2], runs[name][0] - runs[name][1], 0.011) << name;
+  }
+  // Test images mirrored, shifted and zoomed at random: a model trained on
+  // the plain images loses much of its accuracy on them...
+  EXPECT_LT(runs["none"][3], runs["none"][1] - 15);
+  // ...each transformation learned recovers part of it, all three the most.
+  for (const char *name : {"flip", "shift", "crop"}) EXPECT_GT(runs[name][3], runs["none"][3] + 5) << name;
+  for (const char *name : {"flip", "shift", "crop"}) EXPECT_GT(runs["all"][3], runs[name][3] + 5) << name;
+  // Five rows (none, flip, shift, crop, all) of 6 samples, 28x28 at scale 3.
+  for (int row = 1; row <= 5; ++row) EXPECT_NE(out.find("sample row " + std::to_string(row) + ": "), std::string::npos);
+  expectPng(dir / "augmentation_samples.png", 6 * (28 * 3 + 2) + 2, 5 * (28 * 3 + 2) + 2);
+  expectPng(dir / "augmentation.png", 800, 480);
+}
+
+namespace {
+/// Weights and biases of a 3x3 convolution, an affine layer.
+int64_t conv3x3(int64_t in, int64_t out) { return out * in * 9 + out; }
+int64_t affine(int64_t in, int64_t out) { return in * out + out; }
+} // namespace
+
+TEST(Examples, DeepConvNetAndResidualVariantLearn) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  fs::path dir = outDir("deep_convnet");
+  std::string out = runExample("deep_convnet", "--train-size 2000 --test-size 500 --smooth 5 --out " + dir.string());
+  // The architectures' sizes: six 3x3 convolutions 16, 16, 32, 32, 64, 64;
+  // DeepConvNet's padding makes 64x4x4 features after three pools, the
+  // residual variant's 64x3x3 (28 -> 14 -> 7 -> 3).
+  int64_t convs = conv3x3(1, 16) + conv3x3(16, 16) + conv3x3(16, 32) + conv3x3(32, 32) + conv3x3(32, 64) +
+                  conv3x3(64, 64);
+  std::map<std::string, int64_t> params = {{"deep_convnet", convs + affine(64 * 4 * 4, 50) + affine(50, 10)},
+                                           {"residual_convnet", convs + affine(64 * 3 * 3, 50) + affine(50, 10)}};
+  double deepAccuracy = 0;
+  for (const auto &[name, count] : params) {
+    // parameters, iterations, first and last smoothed loss, accuracy, seconds
+    std::vector<double> v = numbersAfter(out, name + " *: ");
+    ASSERT_EQ(v.size(), 6u) << name;
+    EXPECT_EQ(v[0], count) << name;
+    EXPECT_EQ(v[1], 20) << name; // 2000 images / batch 100
+    EXPECT_LT(v[3], 0.9 * v[2]) << name; // the loss falls...
+    EXPECT_GT(v[4], 25.0) << name;      // ...and 20 Adam steps are well above chance (10%)
+    if (name == "deep_convnet") deepAccuracy = v[4];
+  }
+  // The misclassified count is what the accuracy says, and every listed
+  // image's prediction differs from its label.
+  std::vector<double> wrong = numbersAfter(out, "deep_convnet misclassified ");
+  ASSERT_GE(wrong.size(), 2u + 3 * 20);
+  EXPECT_EQ(wrong[1], 500);
+  EXPECT_NEAR(wrong[0], 500 * (1 - deepAccuracy / 100), 0.01);
+  for (size_t k = 2; k + 2 < wrong.size(); k += 3) EXPECT_NE(wrong[k + 1], wrong[k + 2]) << "image " << wrong[k];
+  expectPng(dir / "deep_convnet.png", 800, 480);
+  expectPng(dir / "deep_convnet_misclassified.png", 10 * (28 * 2 + 2) + 2, 2 * (28 * 2 + 2) + 2);
 }

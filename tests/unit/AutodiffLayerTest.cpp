@@ -188,6 +188,13 @@ TEST(AutodiffNets, SimpleConvNetAtSmallSize) {
   checkNet(m, {randomTensor({3, 1, 10, 10}, rng()), randomLabels(3, 4)});
 }
 
+TEST(AutodiffNets, ResidualConvNetAtSmallSize) {
+  dsl::ModelBuilder m("residual_convnet");
+  dsl::defineResidualConvNet(m, {.channels = 1, .height = 8, .width = 8, .stageFilters = {2, 3},
+                                 .hiddenSize = 5, .outputSize = 4, .dropoutRatio = 0});
+  checkNet(m, {randomTensor({3, 1, 8, 8}, rng()), randomLabels(3, 4)});
+}
+
 TEST(AutodiffNets, MultiLayerNetWithBatchNormAndWeightDecay) {
   dsl::ModelBuilder m("multi_layer_net");
   dsl::defineMultiLayerNet(m, {.inputSize = 6, .hiddenSizes = {5, 4}, .outputSize = 3,

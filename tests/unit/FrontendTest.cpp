@@ -179,3 +179,37 @@ TEST(Frontend, InitialParametersCoverParamsAndState) {
   EXPECT_EQ(params.at("batchnorm1.running_var").data<float>()[0], 1.0f);
   EXPECT_EQ(params.at("affine1.W").shape(), (Shape{4, 3}));
 }
+
+TEST(Frontend, ActivationsAndWeightInitsByName) {
+  EXPECT_EQ(WeightInit::fixed(0.01).describe(), "std=0.01");
+  EXPECT_EQ(WeightInit::fixed(1.0).describe(), "std=1");
+  EXPECT_EQ(WeightInit::xavier().describe(), "Xavier");
+  EXPECT_EQ(WeightInit::he().describe(), "He");
+  EXPECT_STREQ(activationName(Activation::Sigmoid), "sigmoid");
+  EXPECT_STREQ(activationName(Activation::Tanh), "tanh");
+  EXPECT_STREQ(activationName(Activation::Relu), "relu");
+  // activate() builds the op its name says.
+  ModelBuilder m("act");
+  Var x = m.input("x", {kBatch, 2});
+  for (Activation a : {Activation::Sigmoid, Activation::Tanh, Activation::Relu}) {
+    Var y = activate(x, a);
+    EXPECT_EQ(y.value().getDefiningOp()->getName().getStringRef().str(),
+              std::string("nabla.") + activationName(a));
+  }
+}
+
+TEST(Frontend, ResidualConvNetShapes) {
+  ModelBuilder m("residual_convnet");
+  defineResidualConvNet(m);
+  auto params = m.initialParameters(0);
+  // Two 3x3 convolutions per stage (16, 32, 64); the block's second keeps the
+  // channel count so it can be added to its input.
+  EXPECT_EQ(params.at("conv1.W").shape(), (Shape{16, 1, 3, 3}));
+  EXPECT_EQ(params.at("conv2.W").shape(), (Shape{16, 16, 3, 3}));
+  EXPECT_EQ(params.at("conv3.W").shape(), (Shape{32, 16, 3, 3}));
+  EXPECT_EQ(params.at("conv6.W").shape(), (Shape{64, 64, 3, 3}));
+  // 28 -> 14 -> 7 -> 3 after three poolings: 64 * 3 * 3 inputs to affine1.
+  EXPECT_EQ(params.at("affine1.W").shape(), (Shape{576, 50}));
+  EXPECT_EQ(params.at("affine2.W").shape(), (Shape{50, 10}));
+  EXPECT_EQ(params.size(), 16u);
+}

@@ -68,6 +68,27 @@ TEST(Trainer, LearnsFashionMnistSubset) {
   EXPECT_GT(h.epochs().back().testAccuracy, before + 0.3);
 }
 
+TEST(Trainer, ReportEveryPrintsOnlyThoseEpochsAndTheLast) {
+  Fixture f;
+  TrainerOptions options = sgd(0.1, 4);
+  options.reportEvery = 3;
+  Trainer t = f.trainer(options);
+  ::testing::internal::CaptureStdout();
+  const History &h = t.fit(f.train, nullptr);
+  std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(h.epochs().size(), 4u); // every epoch is still recorded
+  for (const char *epoch : {"epoch 1:", "epoch 2:", "epoch 1/4", "epoch 2/4"})
+    EXPECT_EQ(out.find(epoch), std::string::npos) << epoch << " in:\n" << out;
+  for (const char *epoch : {"epoch 3:", "epoch 4:"})
+    EXPECT_NE(out.find(epoch), std::string::npos) << epoch << " missing from:\n" << out;
+
+  options.reportEvery = 0; // silent
+  Trainer quiet = f.trainer(options);
+  ::testing::internal::CaptureStdout();
+  quiet.fit(f.train, nullptr);
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
+}
+
 TEST(Trainer, CheckpointResumeIsBitExact) {
   Fixture f(OptimizerKind::Adam);
   auto options = sgd(0.1, 2);
