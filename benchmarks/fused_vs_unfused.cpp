@@ -9,6 +9,7 @@
 // outputs are preallocated once outside the timed loop.
 #include "backends/halide/Executable.h"
 #include "backends/halide/HalideFunction.h"
+#include "benchmarks/BenchInputs.h"
 #include "benchmarks/BenchStats.h"
 #include "frontend/Compile.h"
 #include "frontend/Nets.h"
@@ -21,9 +22,10 @@
 
 #include <cstdio>
 #include <map>
-#include <random>
 
 using namespace nabla;
+using bench::randomImages;
+using bench::randomLabels;
 
 namespace {
 
@@ -51,21 +53,6 @@ CompiledNet &net(const Variant &v) {
     slot->parameters = slot->model.initialParameters(0);
   }
   return *slot;
-}
-
-Tensor randomImages(int64_t batch) {
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> pixel(0, 1);
-  Tensor x({batch, 1, 28, 28}, DType::F32);
-  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = pixel(rng);
-  return x;
-}
-
-Tensor randomLabels(int64_t batch) {
-  std::mt19937 rng(8);
-  Tensor t({batch}, DType::I64);
-  for (int64_t i = 0; i < batch; ++i) t.data<int64_t>()[i] = int64_t(rng() % 10);
-  return t;
 }
 
 /// Scratch memory of the intermediates, in MB: every intermediate in its own

@@ -26,8 +26,7 @@ LoweredTensor zeroPadded(const LoweredTensor &x, const WindowAttrs &w) {
 LoweredTensor lowerConv(Conv2DOp op, const std::vector<LoweredTensor> &in) {
   WindowAttrs w = windowAttrs(filterKernel(op.getFilter()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  return epilogue("conv2d", convolve(in, w, int32_t(op.getGroups())),
-                  [](Expr x) { return x; });
+  return epilogue("conv2d", convolve(in, w, int32_t(op.getGroups())), identity);
 }
 
 /// The data gradient of a stride-1, undilated, ungrouped conv whose pads are
@@ -55,7 +54,7 @@ std::optional<LoweredTensor> backwardDataAsConv(const LoweredTensor &dy,
                               ScheduleKind::Pointwise};
   LoweredTensor acc = convolve({dy, flippedFilter}, flipped, 1);
   acc.stages.push_back(flippedFilter);
-  return epilogue("conv2d_backward_data", std::move(acc), [](Expr x) { return x; });
+  return epilogue("conv2d_backward_data", std::move(acc), identity);
 }
 
 LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
@@ -95,10 +94,8 @@ LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
   // of 14 and 28: DeepConvNet's training step went 110 -> 60 ms at batch
   // 100 on one thread); SimpleConvNet's 24-wide rows stay at 3 x 8 (2 x 16
   // measured 20% slower there).
-  const int64_t *rowLength =
-      Halide::Internal::as_const_int(Halide::Internal::simplify(in[1].shape[3]));
-  const int32_t kLanes =
-      rowLength && 2 * ((*rowLength + 15) / 16) <= (*rowLength + 7) / 8 ? 16 : 8;
+  int64_t rowLength = constantValue(in[1].shape[3]);
+  const int32_t kLanes = rowLength && 2 * ((rowLength + 15) / 16) <= (rowLength + 7) / 8 ? 16 : 8;
   WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
   LoweredTensor x = padSpatial(in[0], 0.0f), dy = padSpatial(in[1], 0.0f);

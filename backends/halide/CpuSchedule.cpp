@@ -12,11 +12,7 @@ using Halide::TailStrategy;
 using Halide::Var;
 using Halide::VarOrRVar;
 
-int64_t staticExtent(const LoweredTensor &t, int d) {
-  Halide::Expr simplified = Halide::Internal::simplify(t.shape.at(size_t(d)));
-  const int64_t *extent = Halide::Internal::as_const_int(simplified);
-  return extent ? *extent : 0;
-}
+int64_t staticExtent(const LoweredTensor &t, int d) { return constantValue(t.shape.at(size_t(d))); }
 
 // A parallel task gets at least ~8K elements: an im2col matrix of 4-wide rows
 // would otherwise spawn one task per row, and the thread pool's per-task cost

@@ -14,7 +14,7 @@ namespace {
 /// The op's activation as a function of the accumulated value.
 std::function<Halide::Expr(Halide::Expr)> activationOf(llvm::StringRef activation,
                                                        mlir::Operation *op) {
-  if (activation == "none") return [](Halide::Expr x) { return x; };
+  if (activation == "none") return identity;
   if (activation != "relu") loweringError(op, "unknown activation '" + activation.str() + "'");
   return [](Halide::Expr x) { return Halide::max(x, 0.0f); };
 }

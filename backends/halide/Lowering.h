@@ -68,6 +68,11 @@ std::vector<Halide::Var> makeVars(int rank, const std::string &prefix = "d");
 std::vector<Halide::Expr> toExprs(const std::vector<Halide::Var> &vars);
 /// The definition site `func(vars reversed)` for NCHW-ordered `vars`.
 Halide::FuncRef defineAt(Halide::Func &func, const std::vector<Halide::Var> &vars);
+/// The value of `e` when it simplifies to a constant, else 0 (extents are
+/// positive, so 0 means "not static").
+int64_t constantValue(const Halide::Expr &e);
+/// The identity, as an Epilogue's activation.
+inline Halide::Expr identity(Halide::Expr x) { return x; }
 /// Product of extents (1 for none).
 Halide::Expr product(const std::vector<Halide::Expr> &extents);
 
@@ -179,7 +184,6 @@ LoweredTensor epilogue(const std::string &name, LoweredTensor acc,
 /// in a small buffer of its own, which LLVM keeps in registers.
 LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool transposeLhs,
                        bool transposeRhs, const LoweredTensor *bias, const std::string &name,
-                       const std::function<Halide::Expr(Halide::Expr)> &activation =
-                           [](Halide::Expr x) { return x; });
+                       const std::function<Halide::Expr(Halide::Expr)> &activation = identity);
 
 } // namespace nabla::halide

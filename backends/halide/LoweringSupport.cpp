@@ -71,6 +71,11 @@ LoweredTensor padSpatial(const LoweredTensor &tensor, Expr fill) {
   return {padded, tensor.shape, ScheduleKind::Pointwise};
 }
 
+int64_t constantValue(const Expr &e) {
+  const int64_t *value = Halide::Internal::as_const_int(Halide::Internal::simplify(e));
+  return value ? *value : 0;
+}
+
 LoweredTensor epilogue(const std::string &name, LoweredTensor acc,
                        const std::function<Expr(Expr)> &fn) {
   auto v = makeVars(acc.rank());

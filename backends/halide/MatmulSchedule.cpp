@@ -84,10 +84,8 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
   Halide::Func f = t.func, acc = t.stages.at(0).func;
   const LoweredTensor &product = t.stages[0];
   MatmulTile tile = matmulTile(staticExtent(product, 1), vector);
-  int64_t m = staticExtent(product, 0), k = 0;
-  if (const int64_t *extent = Halide::Internal::as_const_int(
-          Halide::Internal::simplify(acc.update(0).get_schedule().rvars().at(0).extent)))
-    k = *extent;
+  int64_t m = staticExtent(product, 0);
+  int64_t k = constantValue(acc.update(0).get_schedule().rvars().at(0).extent); // 0: dynamic
   auto rowTilesFor = [&](const MatmulTile &tt) { // ~1 MFLOP per parallel task
     double tileFlops = 2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256);
     return int(std::clamp(std::ceil(1e6 / tileFlops), 1.0, 1024.0));

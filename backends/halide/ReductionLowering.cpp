@@ -99,10 +99,7 @@ LoweredTensor laneSum(const LoweredTensor &input, const std::vector<bool> &mask,
 }
 
 bool summedInLanes(const LoweredTensor &input, const std::vector<bool> &mask) {
-  if (input.rank() == 0 || !mask.back()) return false;
-  Expr width = Halide::Internal::simplify(input.shape.back());
-  const int64_t *extent = Halide::Internal::as_const_int(width);
-  return extent && *extent >= kSumLanes;
+  return input.rank() > 0 && mask.back() && constantValue(input.shape.back()) >= kSumLanes;
 }
 
 template <typename OpT> void addReduce(LoweringTable &table, Reduce kind, const char *name) {

@@ -47,11 +47,10 @@ LoweredTensor reinterpret(const LoweredTensor &input, const std::vector<Expr> &s
   Halide::Func f = makeFunc(name);
   defineAt(f, v) = input.at(index);
   LoweredTensor out{f, shape, ScheduleKind::Pointwise};
-  const int64_t *inRow = Halide::Internal::as_const_int(Halide::Internal::simplify(input.shape.back()));
-  const int64_t *outRow = shape.empty() ? nullptr
-                                        : Halide::Internal::as_const_int(Halide::Internal::simplify(shape.back()));
-  if (inRow && outRow && *inRow > 1 && *outRow > 1)
-    out.rowBlock = *outRow % *inRow == 0 ? *inRow : *inRow % *outRow == 0 ? *outRow : 0;
+  int64_t inRow = input.rank() ? constantValue(input.shape.back()) : 0;
+  int64_t outRow = shape.empty() ? 0 : constantValue(shape.back());
+  if (inRow > 1 && outRow > 1)
+    out.rowBlock = outRow % inRow == 0 ? inRow : inRow % outRow == 0 ? outRow : 0;
   return out;
 }
 

@@ -11,6 +11,7 @@
 // Outputs are preallocated and every call reuses the JIT's scratch arena, as
 // a training loop does; the first call (compile, first touch) is untimed.
 #include "backends/halide/Executable.h"
+#include "benchmarks/BenchInputs.h"
 #include "benchmarks/BenchStats.h"
 #include "benchmarks/peers/PeerShapes.h"
 #include "frontend/Compile.h"
@@ -20,26 +21,13 @@
 
 #include "mlir/Parser.h"
 
-#include <random>
 
 using namespace nabla;
+using bench::randomImages;
+using bench::randomLabels;
+using bench::randomTensor;
 
 namespace {
-
-Tensor randomTensor(const Shape &shape, unsigned seed, float lo = -1, float hi = 1) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> value(lo, hi);
-  Tensor t(shape, DType::F32);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = value(rng);
-  return t;
-}
-
-Tensor randomLabels(int64_t batch) {
-  std::mt19937 rng(8);
-  Tensor t({batch}, DType::I64);
-  for (int64_t i = 0; i < batch; ++i) t.data<int64_t>()[i] = int64_t(rng() % 10);
-  return t;
-}
 
 /// SimpleConvNet compiled once with nabla's defaults, kept for the whole run.
 struct SimpleConvNet {
@@ -64,7 +52,7 @@ void trainStep(benchmark::State &state) {
   Trainer trainer(n.compiled.trainStep, n.compiled.forward, n.parameters,
                   {.optimizer = OptimizerConfig::defaults(OptimizerKind::Adam),
                    .batchSize = batch, .progress = false});
-  Tensor x = randomTensor({batch, 1, 28, 28}, 7, 0, 1), t = randomLabels(batch);
+  Tensor x = randomImages(batch), t = randomLabels(batch);
   trainer.step(x, t);
   for (auto _ : state) benchmark::DoNotOptimize(trainer.step(x, t));
   bench::setFlops(state, peers::simpleConvNetTrainFlops(batch));
@@ -76,7 +64,7 @@ void infer(benchmark::State &state) {
   int64_t batch = state.range(0);
   std::vector<Tensor> inputs;
   for (const ArgumentInfo &arg : f.inputs())
-    inputs.push_back(arg.role == "input" ? randomTensor({batch, 1, 28, 28}, 7, 0, 1)
+    inputs.push_back(arg.role == "input" ? randomImages(batch)
                                          : n.parameters.at(arg.name));
   std::vector<Tensor> outputs = f.allocateOutputs(inputs);
   f.runInto(inputs, outputs);
