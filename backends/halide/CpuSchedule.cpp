@@ -159,9 +159,9 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
 /// 16-lane vector and a scalar tail. Matmuls and convolutions choose their
 /// own (their register tiles compute whole vectors past the edge).
 int vectorWidth(const LoweredTensor &t, int natural) {
-  bool tiled = t.kind == ScheduleKind::Epilogue && (t.stages.at(0).kind == ScheduleKind::Matmul ||
-                                                    t.stages.at(0).kind == ScheduleKind::Convolution);
-  if (tiled || t.rowBlock > 0 || t.shape.empty()) return natural; // reinterpretations: rows
+  ScheduleKind stage = t.kind == ScheduleKind::Epilogue ? t.stages.at(0).kind : t.kind;
+  bool tiled = stage == ScheduleKind::Matmul || stage == ScheduleKind::Convolution;
+  if (tiled || t.rowBlock > 0 || t.shape.empty()) return natural; // rowBlock: whole rows
   int64_t extent = staticExtent(t, t.rank() - 1);
   if (extent == 0) return natural;
   for (int width = natural; width >= 4; width /= 2)

@@ -79,7 +79,7 @@ void tileMatmulOutput(StageT &&s, const std::vector<Var> &args, const MatmulTile
 /// the whole k range in a tile-sized buffer of its own, which LLVM promotes
 /// to registers: per step of k only A and B are loaded. Row tiles shift
 /// inwards, so with a dynamic row count the tiled schedule is specialized to
-/// outputs of at least a tile's rows, and smaller ones (batch 1) tile single rows.
+/// outputs of at least a tile's rows; smaller ones (batch 1) tile single rows.
 void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
   Halide::Func f = t.func, acc = t.stages.at(0).func;
   const LoweredTensor &product = t.stages[0];
