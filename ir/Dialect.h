@@ -20,4 +20,14 @@ void registerNablaDialects(mlir::DialectRegistry &registry);
 /// The elementwise math ops (unary, and binary with broadcasting): each
 /// result element depends only on the operand elements at its own index.
 bool isElementwise(mlir::Operation *op);
+
+/// max_pool2d_backward whose windows tile the image (stride = kernel, no
+/// padding): each pixel lies in exactly one window and gets that window's
+/// gradient or zero.
+bool poolWindowsTile(MaxPool2DBackwardOp op);
+
+/// Ops whose result element at an index depends on a few operand elements
+/// found from that index alone: the elementwise ops and a max_pool2d_backward
+/// whose windows tile. A consumer of the same shape can compute them inline.
+bool isPointwise(mlir::Operation *op);
 } // namespace nabla

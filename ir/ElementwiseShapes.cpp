@@ -59,3 +59,16 @@ bool nabla::isElementwise(Operation *op) {
   return isa<NegOp, ExpOp, LogOp, SqrtOp, SquareOp, ReluOp, SigmoidOp, TanhOp, StepOp, AddOp, SubOp,
              MulOp, DivOp, MaximumOp, PowOp>(op);
 }
+
+bool nabla::poolWindowsTile(MaxPool2DBackwardOp op) {
+  // Attributes are uniqued: equal i64 arrays are the same attribute.
+  return op.getKernelShape() == op.getStrides() &&
+         llvm::all_of(op.getPads(), [](Attribute pad) {
+           return pad.cast<IntegerAttr>().getInt() == 0;
+         });
+}
+
+bool nabla::isPointwise(Operation *op) {
+  if (auto pool = dyn_cast<MaxPool2DBackwardOp>(op)) return poolWindowsTile(pool);
+  return isElementwise(op);
+}

@@ -1,10 +1,12 @@
-// --nabla-fuse-elementwise: marks elementwise values that are computed inside
+// --nabla-fuse-elementwise: marks pointwise values that are computed inside
 // their consumer instead of being stored (`nabla.inline`). A value qualifies
-// when an elementwise op makes it, its single user is elementwise too and has
-// the same result type: the consumer then reads each element exactly once, so
+// when a pointwise op makes it (an elementwise op, or a max_pool2d_backward
+// whose windows tile the image), its single user is elementwise and has the
+// same result type: the consumer then reads each element exactly once, so
 // recomputing it there costs nothing and saves a tensor's write and read. A
-// chain (the Adam update, a sigmoid's gradient) becomes one loop. The backend
-// honours the mark; --nabla-plan-memory gives marked values no buffer.
+// chain (the Adam update, a sigmoid's gradient, the pool gradient masked by
+// relu's step) becomes one loop. The backend honours the mark;
+// --nabla-plan-memory gives marked values no buffer.
 #include "passes/PassDetail.h"
 #include "passes/Passes.h"
 
@@ -14,7 +16,7 @@ namespace nabla {
 namespace {
 
 bool fusesIntoItsUser(Operation &op) {
-  if (!isElementwise(&op) || op.getNumResults() != 1 || !op.getResult(0).hasOneUse()) return false;
+  if (!isPointwise(&op) || op.getNumResults() != 1 || !op.getResult(0).hasOneUse()) return false;
   Operation *user = *op.getResult(0).getUsers().begin();
   return isElementwise(user) && user->getResult(0).getType() == op.getResult(0).getType();
 }

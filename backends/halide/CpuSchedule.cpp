@@ -222,8 +222,10 @@ std::set<std::string> inlinableTensors(const std::vector<LoweredTensor> &tensors
     bool elementwise = consumer.kind == ScheduleKind::Pointwise ||
                        consumer.kind == ScheduleKind::Epilogue;
     bool sameShape = consumer.rank() == t.rank();
+    // Provably equal, not just the same Expr: a binary op's dynamic extent
+    // is max(lhs, rhs) of two equal extents.
     for (int d = 0; sameShape && d < t.rank(); ++d)
-      sameShape = Halide::Internal::equal(consumer.shape[d], t.shape[d]);
+      sameShape = Halide::Internal::can_prove(consumer.shape[d] == t.shape[d]);
     bool output = false;
     for (const Halide::Func &f : outputs) output |= f.name() == name;
     if (elementwise && sameShape && !output) inlinable.insert(name);
@@ -235,9 +237,14 @@ std::set<std::string> inlinableTensors(const std::vector<LoweredTensor> &tensors
 
 void scheduleForCpu(const std::vector<LoweredTensor> &tensors,
                     const std::vector<Halide::Func> &outputs, const Halide::Target &target) {
-  // Inlined tensors count as scheduled: schedule() skips them.
-  std::set<std::string> done = inlinableTensors(tensors, outputs);
-  for (const LoweredTensor &t : tensors) schedule(t, target, done);
+  // Inlined tensors count as scheduled: schedule() skips them. Their own
+  // stages (a pool gradient's window argmax) are still stored.
+  std::set<std::string> inlined = inlinableTensors(tensors, outputs), done = inlined;
+  for (const LoweredTensor &t : tensors) {
+    if (inlined.count(t.func.name()))
+      for (const LoweredTensor &stage : t.stages) schedule(stage, target, done);
+    schedule(t, target, done);
+  }
 }
 
 } // namespace nabla::halide

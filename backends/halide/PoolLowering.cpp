@@ -77,14 +77,6 @@ LoweredTensor lowerAvgPool(AvgPool2DOp op, const std::vector<LoweredTensor> &in)
   return {f, pooledShape(w, in[0].shape), ScheduleKind::Reduction};
 }
 
-/// Windows that tile the image (stride = kernel, no padding), as in
-/// SimpleConvNet's 2x2 pool: each pixel lies in exactly one window.
-bool windowsTile(const WindowAttrs &w) {
-  return w.stride[0] == w.kernel[0] && w.stride[1] == w.kernel[1] && !w.padBegin[0] &&
-         !w.padBegin[1] && !w.padEnd[0] && !w.padEnd[1] && w.dilation[0] == 1 &&
-         w.dilation[1] == 1;
-}
-
 LoweredTensor lowerMaxPoolBackward(MaxPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {
   const LoweredTensor &input = in[0], &dy = in[1];
   WindowAttrs w = poolWindow(op);
@@ -93,10 +85,12 @@ LoweredTensor lowerMaxPoolBackward(MaxPool2DBackwardOp op, const std::vector<Low
   auto v = makeVars(4); // n, c, h, w
   Halide::Func f = makeFunc("max_pool2d_backward");
   int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]);
-  if (windowsTile(w)) {
-    // A pointwise select: the pixel's own window routes its gradient here
-    // when this is the window's first maximum. (Pixels past the last whole
-    // window belong to none: their window index is out of range.)
+  if (poolWindowsTile(op)) {
+    // Windows tile the image (SimpleConvNet's 2x2 pool): a pointwise select.
+    // The pixel's own window routes its gradient here when this is the
+    // window's first maximum. (Pixels past the last whole window belong to
+    // none: their window index is out of range.) --nabla-fuse-elementwise
+    // may inline it into its consumer (relu's mask).
     Expr oh = v[2] / kh, ow = v[3] / kw;
     Expr inWindow = oh < dy.shape[2] && ow < dy.shape[3];
     Expr ohc = Halide::min(oh, dy.shape[2] - 1), owc = Halide::min(ow, dy.shape[3] - 1);

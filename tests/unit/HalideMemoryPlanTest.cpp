@@ -62,5 +62,35 @@ TEST(HalideMemoryPlan, EachBatchSizeGetsItsOwnPlan) {
   EXPECT_TRUE(exe.scratchStats({{5, 64}, {64, 64}}).planned);
 }
 
+// Values --nabla-fuse-elementwise marks are computed inside their consumer
+// and get no buffer, also where the batch is dynamic (a binary op's extent is
+// then max(lhs, rhs) of two equal extents): an elementwise chain, and a
+// max-pool gradient whose 2x2 windows tile the image, masked by relu's step.
+// Only the pool gradient's window argmax (index and value) is stored.
+const char *kMarked = R"(
+func @marked(%x: tensor<?x3x8x8xf32>, %dy: tensor<?x3x4x4xf32>) -> (tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>) {
+  %e = nabla.exp %x {nabla.inline} : tensor<?x3x8x8xf32>
+  %m = nabla.square %e {nabla.inline} : tensor<?x3x8x8xf32>
+  %s = nabla.sqrt %m : tensor<?x3x8x8xf32>
+  %g = nabla.max_pool2d_backward %x, %dy {kernel_shape = [2, 2], strides = [2, 2], nabla.inline} : (tensor<?x3x8x8xf32>, tensor<?x3x4x4xf32>) -> tensor<?x3x8x8xf32>
+  %step = nabla.step %x {nabla.inline} : tensor<?x3x8x8xf32>
+  %dx = nabla.mul %g, %step : (tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>) -> tensor<?x3x8x8xf32>
+  return %s, %dx : tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>
+}
+)";
+
+TEST(HalideMemoryPlan, MarkedValuesAreComputedInlineWithoutABuffer) {
+  reseed(13);
+  halide::Executable exe = compileSource(kMarked, "marked");
+  Oracle oracle = referenceOracle(kMarked, "marked");
+  std::vector<Tensor> inputs = {randomTensor({5, 3, 8, 8}), randomTensor({5, 3, 4, 4})};
+  std::vector<Tensor> outputs = exe.run(inputs);
+  std::vector<RefTensor> expected = oracle(toRef(inputs));
+  expectTensorNear(outputs[0], expected[0], {1e-6, 1e-6}, "sqrt(square(exp))");
+  expectTensorNear(outputs[1], expected[1], {0, 0}, "pool gradient * step");
+  halide::ScratchStats stats = exe.scratchStats({inputs[0].shape(), inputs[1].shape()});
+  EXPECT_EQ(stats.buffers, 2) << "only the window argmax's two fields are stored";
+}
+
 } // namespace
 } // namespace nabla::testing

@@ -53,3 +53,24 @@ func @stale_mark(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %r = nabla.relu %e : tensor<4xf32>
   return %e, %r : tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A max-pool gradient whose windows tile the image is pointwise: relu's mask
+// computes it inline. Overlapping windows sum several gradients per pixel
+// and stay stored.
+// CHECK-LABEL: func @pool_gradient
+// CHECK-NEXT: nabla.max_pool2d_backward %arg0, %arg1 {kernel_shape = [2, 2], nabla.inline, strides = [2, 2]}
+// CHECK-NEXT: nabla.step %arg0 {nabla.inline}
+// CHECK: nabla.max_pool2d_backward %arg0, %arg2 {kernel_shape = [2, 2]} :
+// CHECK-NEXT: nabla.step %arg0 {nabla.inline}
+func @pool_gradient(%x: tensor<?x3x8x8xf32>, %dy: tensor<?x3x4x4xf32>, %dy1: tensor<?x3x7x7xf32>)
+    -> (tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>) {
+  %g = nabla.max_pool2d_backward %x, %dy {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x3x8x8xf32>, tensor<?x3x4x4xf32>) -> tensor<?x3x8x8xf32>
+  %s = nabla.step %x : tensor<?x3x8x8xf32>
+  %m = nabla.mul %g, %s : (tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>) -> tensor<?x3x8x8xf32>
+  %g1 = nabla.max_pool2d_backward %x, %dy1 {kernel_shape = [2, 2]} : (tensor<?x3x8x8xf32>, tensor<?x3x7x7xf32>) -> tensor<?x3x8x8xf32>
+  %s1 = nabla.step %x : tensor<?x3x8x8xf32>
+  %m1 = nabla.mul %g1, %s1 : (tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>) -> tensor<?x3x8x8xf32>
+  return %m, %m1 : tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>
+}
