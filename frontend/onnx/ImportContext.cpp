@@ -47,6 +47,7 @@ std::optional<Tensor> ImportContext::constantInput(int i) const {
 }
 
 std::vector<int64_t> ImportContext::constantInts(int i, const std::string &what) const {
+  if (!hasInput(i)) malformed(what + " (input " + std::to_string(i) + ") is missing");
   std::optional<Tensor> t = constantInput(i);
   if (!t)
     unsupported(what + " (input " + std::to_string(i) + " '" + node_->input(i) +

@@ -206,6 +206,18 @@ TEST(OnnxImport, UndefinedInputIsAnError) {
   expectError([&] { onnx_io::importOnnx(m.model, context); }, {"node 0", "Add", "'nowhere'"});
 }
 
+// Found by the onnx_import fuzzer: a Reshape of opset >= 5 without its shape
+// input read past the node's input list.
+TEST(OnnxImport, ReshapeWithoutItsShapeInputIsAnError) {
+  ModelMaker m;
+  m.input("x", {2, 3});
+  m.node("Reshape", {"x"}, {"y"}, "reshape");
+  m.output("y");
+  mlir::MLIRContext context;
+  expectError([&] { onnx_io::importOnnx(m.model, context); },
+              {"node 0 'reshape' (Reshape)", "the target shape (input 1) is missing"});
+}
+
 // y = relu(2 * x W + b) with W, b initializers and a dynamic batch.
 TEST(OnnxImport, GemmReluModelImportsAndRunsToHandComputedValues) {
   ModelMaker m;
