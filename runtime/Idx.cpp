@@ -14,10 +14,13 @@ namespace nabla {
 namespace {
 
 constexpr uint8_t kUnsignedByteType = 0x08;
-// Beyond this the data is read in growing chunks, so a corrupt header that
-// claims terabytes fails on truncation instead of on a giant allocation.
+// Beyond this the data is read in growing chunks, so a corrupt gzip header
+// that claims more than the stream holds fails on truncation instead of on a
+// giant allocation.
 constexpr size_t kMaxUpfrontReserve = size_t(256) << 20;
 constexpr size_t kReadChunk = size_t(4) << 20;
+// deflate's largest expansion: a 258-byte match costs at least two bits.
+constexpr uint64_t kMaxDeflateRatio = 1032;
 
 const char *idxTypeName(uint8_t code) {
   switch (code) {
@@ -52,6 +55,8 @@ public:
       throw Error(path + ": cannot open IDX file: " +
                   (errno ? std::strerror(errno) : "zlib out of memory"));
     gzbuffer(file_, 1 << 17);
+    fileBytes_ = std::filesystem::file_size(path, ec);
+    if (ec) throw Error(path + ": cannot read the IDX file's size: " + ec.message());
   }
   ~GzReader() {
     if (file_) gzclose_r(file_);
@@ -87,6 +92,13 @@ public:
   }
 
   uint64_t offset() const { return offset_; }
+  bool compressed() const { return !gzdirect(file_); }
+  uint64_t fileBytes() const { return fileBytes_; }
+  /// The most bytes the whole stream can hold: a raw file its size, a gzip
+  /// stream deflate's largest ratio times its size (plus a block's slack).
+  uint64_t maxBytes() const {
+    return compressed() ? fileBytes_ * kMaxDeflateRatio + kMaxDeflateRatio : fileBytes_;
+  }
   std::string kind() const { return gzdirect(file_) ? "raw IDX file" : "gzip stream"; }
 
 private:
@@ -101,6 +113,7 @@ private:
   std::string path_;
   gzFile file_ = nullptr;
   uint64_t offset_ = 0;
+  uint64_t fileBytes_ = 0;
 };
 
 uint32_t bigEndian32(const uint8_t *p) {
@@ -147,6 +160,19 @@ IdxArray readIdx(const std::string &path) {
   }
 
   const uint64_t headerBytes = in.offset();
+  // A header that claims more than the file can hold fails before anything is
+  // allocated (raw: exactly the truncation the read below would find).
+  const uint64_t room = in.maxBytes() > headerBytes ? in.maxBytes() - headerBytes : 0;
+  if (count > room) {
+    if (!in.compressed())
+      throw Error(path + ": truncated IDX data: expected " + std::to_string(count) +
+                  " bytes after the " + std::to_string(headerBytes) + "-byte header, found " +
+                  std::to_string(room));
+    throw Error(path + ": truncated IDX data: expected " + std::to_string(count) +
+                " bytes after the " + std::to_string(headerBytes) + "-byte header, more than a " +
+                std::to_string(in.fileBytes()) + "-byte gzip file can hold (at most " +
+                std::to_string(room) + ")");
+  }
   result.data.reserve(size_t(std::min<uint64_t>(count, kMaxUpfrontReserve)));
   uint64_t filled = 0;
   while (filled < count) {

@@ -130,6 +130,16 @@ TEST(IdxTest, TruncatedDataGzip) {
               {"truncated IDX data", "expected 10 bytes after the 8-byte header", "found 6"});
 }
 
+// A header that claims far more than a small gzip file can decompress to
+// fails at once, naming both sizes, instead of allocating and reading.
+TEST(IdxTest, GzipHeaderClaimingMoreThanTheFileCanHold) {
+  TempDir dir;
+  writeGzip(dir.file("big.gz"), idxFile({60000, 28, 28}, iota(16)));
+  expectError([&] { readIdx(dir.file("big.gz")); },
+              {"truncated IDX data", "expected 47040000 bytes after the 16-byte header, more than a",
+               "-byte gzip file can hold"});
+}
+
 TEST(IdxTest, TruncatedGzipStream) {
   TempDir dir;
   // Bytes from a simple LCG: barely compressible, so the cut lands inside the
