@@ -98,7 +98,11 @@ LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
   const int32_t kLanes = rowLength && 2 * ((rowLength + 15) / 16) <= (rowLength + 7) / 8 ? 16 : 8;
   WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  LoweredTensor x = padSpatial(in[0], 0.0f), dy = padSpatial(in[1], 0.0f);
+  // Lanes read dy past the row's end unless they divide it: only then is a
+  // zero-bordered copy stored (SimpleConvNet's 24-wide rows need none, and
+  // the copy would be one more pass over its largest tensor).
+  bool dyRowsFill = rowLength && rowLength % kLanes == 0;
+  LoweredTensor x = padSpatial(in[0], 0.0f), dy = dyRowsFill ? in[1] : padSpatial(in[1], 0.0f);
   int32_t groups = int32_t(op.getGroups());
   Expr groupIn = in[0].shape[1] / groups, groupOut = dy.shape[1] / groups;
   Expr outW = dy.shape[3];
@@ -117,7 +121,9 @@ LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
   // Each (n, oh, ow) step loads dy once and reuses it for all KH*KW taps,
   // whose accumulators stay in registers (when there are few enough).
   int registerTile = w.kernel[0] * w.kernel[1] <= 25 ? 2 : 0;
-  LoweredTensor lanes{partial, partialShape, ScheduleKind::Reduction, {x, dy}, registerTile};
+  std::vector<LoweredTensor> stored = {x};
+  if (!dyRowsFill) stored.push_back(dy);
+  LoweredTensor lanes{partial, partialShape, ScheduleKind::Reduction, stored, registerTile};
 
   auto u = makeVars(4);
   Halide::RDom lane(0, kLanes, "lane");
