@@ -72,7 +72,9 @@ LoweredTensor padSpatial(const LoweredTensor &tensor, Expr fill) {
 }
 
 int64_t constantValue(const Expr &e) {
-  const int64_t *value = Halide::Internal::as_const_int(Halide::Internal::simplify(e));
+  // as_const_int points into the Expr: keep the simplified one alive.
+  Expr simplified = Halide::Internal::simplify(e);
+  const int64_t *value = Halide::Internal::as_const_int(simplified);
   return value ? *value : 0;
 }
 
