@@ -49,6 +49,14 @@ FailureOr<RankedTensorType> Diag::ranked(Value value, llvm::StringRef name) cons
                (value ? str(value.getType()) : std::string("nothing")));
     return failure();
   }
+  // Every product of its static dimensions (element counts, flattened
+  // extents) then fits in int64_t.
+  int64_t count = 1;
+  for (int64_t d : type.getShape())
+    if (d != kDynamic && __builtin_mul_overflow(count, d, &count)) {
+      (void)fail(llvm::Twine(name) + " " + str(type) + " has more than 2^63 elements");
+      return failure();
+    }
   return type;
 }
 

@@ -63,7 +63,8 @@ NABLA_INFER_RETURN_TYPES(ReshapeOp) {
     if (d == -1) ++inferredDims;
     else if (d < 1)
       return diag.fail("shape " + shape::list(*shape) + " has a dimension below 1 other than -1");
-    else known *= d;
+    else if (__builtin_mul_overflow(known, d, &known))
+      return diag.fail("shape " + shape::list(*shape) + " has more than 2^63 elements");
   }
   if (inferredDims > 1) return diag.fail("shape " + shape::list(*shape) + " has more than one -1");
   int64_t count = shape::product(input->getShape());

@@ -148,6 +148,24 @@ func @reshape_two_inferred(%a: tensor<2x3x4xf32>) {
 
 // -----
 
+// Found by the onnx_import fuzzer: element counts that overflow int64 are
+// errors, not undefined behaviour.
+func @reshape_count_overflows(%a: tensor<?x4xf32>) {
+  // expected-error @+1 {{'nabla.reshape' op shape [357, 144115119356379136, -1] has more than 2^63 elements}}
+  %0 = nabla.reshape %a {shape = [357, 144115119356379136, -1]} : (tensor<?x4xf32>) -> tensor<357x144115119356379136x?xf32>
+  return
+}
+
+// -----
+
+func @flatten_input_overflows(%a: tensor<4294967296x4294967296xf32>) {
+  // expected-error @+1 {{'nabla.flatten' op input tensor<4294967296x4294967296xf32> has more than 2^63 elements}}
+  %0 = nabla.flatten %a {axis = 0 : i64} : (tensor<4294967296x4294967296xf32>) -> tensor<1x?xf32>
+  return
+}
+
+// -----
+
 func @reshape_wrong_count(%a: tensor<2x3x4xf32>) {
   // expected-error @+1 {{'nabla.reshape' op cannot reshape tensor<2x3x4xf32> (24 elements) to [5, 5]}}
   %0 = nabla.reshape %a {shape = [5, 5]} : (tensor<2x3x4xf32>) -> tensor<5x5xf32>
