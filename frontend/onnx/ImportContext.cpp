@@ -54,8 +54,11 @@ std::vector<int64_t> ImportContext::constantInts(int i, const std::string &what)
                 "') must be known at import time (an initializer, a Constant or a bound input)");
   if (t->dtype() != DType::I64 && t->dtype() != DType::I32)
     malformed(what + " must be an integer tensor");
+  // Read as integers: at() goes through double, inexact past 2^53 and
+  // undefined past int64's range.
   std::vector<int64_t> values(t->numel());
-  for (int64_t k = 0; k < t->numel(); ++k) values[k] = int64_t(t->at(k));
+  for (int64_t k = 0; k < t->numel(); ++k)
+    values[k] = t->dtype() == DType::I64 ? t->data<int64_t>()[k] : t->data<int32_t>()[k];
   return values;
 }
 

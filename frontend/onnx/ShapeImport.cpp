@@ -39,7 +39,15 @@ std::vector<mlir::Value> convertReshape(ImportContext &ctx) {
       ctx.unsupported("shape copies a dynamic dimension while another is inferred (-1)");
     }
   }
-  return {ctx.build<ReshapeOp>({x}, {ctx.attr("shape", ctx.i64Array(target))})};
+  try {
+    return {ctx.build<ReshapeOp>({x}, {ctx.attr("shape", ctx.i64Array(target))})};
+  } catch (const MalformedNodeError &) {
+    throw;
+  } catch (const Error &e) {
+    // The shape input is an integer tensor by design: report the shape
+    // error itself, not the importer's generic "this op takes f32 only".
+    ctx.malformed(e.what());
+  }
 }
 
 std::vector<mlir::Value> convertTranspose(ImportContext &ctx) {

@@ -218,6 +218,20 @@ TEST(OnnxImport, ReshapeWithoutItsShapeInputIsAnError) {
               {"node 0 'reshape' (Reshape)", "the target shape (input 1) is missing"});
 }
 
+// Found by the onnx_import fuzzer: an int64 shape read through double
+// (undefined past int64's range, inexact past 2^53). It is read exactly and
+// then rejected by shape inference, naming the dimension.
+TEST(OnnxImport, ReshapeTargetsAreReadAsExactIntegers) {
+  ModelMaker m;
+  m.input("x", {2, 3});
+  setInts(m.node("Constant", {}, {"shape"}), "value_ints", {INT64_MAX, -1});
+  m.node("Reshape", {"x", "shape"}, {"y"}, "reshape");
+  m.output("y");
+  mlir::MLIRContext context;
+  expectError([&] { onnx_io::importOnnx(m.model, context); },
+              {"reshape", "[9223372036854775807, -1]"});
+}
+
 // y = relu(2 * x W + b) with W, b initializers and a dynamic batch.
 TEST(OnnxImport, GemmReluModelImportsAndRunsToHandComputedValues) {
   ModelMaker m;
