@@ -133,7 +133,19 @@ int CachedPipeline::run(Halide::JITUserContext *context,
   return argv_(args.data());
 }
 
+bool DiskCache::supportedByThisBuild() {
+#if defined(__SANITIZE_ADDRESS__)
+  return false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return false;
+#endif
+#endif
+  return true;
+}
+
 DiskCache *DiskCache::get() {
+  if (!supportedByThisBuild()) return nullptr;
   std::string dir = cacheDirectoryFromEnvironment();
   if (dir.empty() || dir == "off" || sharedLibraryLinker().empty()) return nullptr;
   std::lock_guard<std::mutex> lock(cacheMutex());

@@ -42,8 +42,12 @@ private:
 
 class DiskCache {
 public:
-  /// The cache for the current environment, or null when it is off.
+  /// The cache for the current environment, or null when it is off: by
+  /// $NABLA_CACHE_DIR=off, without a linker, or in an AddressSanitizer build.
   static DiskCache *get();
+  /// False in AddressSanitizer builds: ASan aborts a process that dlopen()s
+  /// with RTLD_DEEPBIND, which the cached libraries need (SharedLibrary).
+  static bool supportedByThisBuild();
 
   const std::string &directory() const { return directory_; }
 
