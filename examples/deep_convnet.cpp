@@ -46,6 +46,10 @@ int64_t parameterCount(const ParameterStore &params) {
 
 Result train(const std::string &name, ModelBuilder &m, const Settings &s, const Dataset &trainSet,
              const Dataset &testSet) {
+  int64_t iterations = s.epochs * (trainSet.size() / s.batch);
+  if (iterations <= 0)
+    throw Error("--epochs " + std::to_string(s.epochs) + " over " + std::to_string(trainSet.size()) +
+                " training images at batch " + std::to_string(s.batch) + " is no training step");
   auto start = std::chrono::steady_clock::now();
   CompiledModel compiled = compileModel(m, {.backend = s.backend, .optimizer = OptimizerKind::Adam});
   OptimizerConfig adam = OptimizerConfig::defaults(OptimizerKind::Adam);
@@ -54,7 +58,6 @@ Result train(const std::string &name, ModelBuilder &m, const Settings &s, const 
   int64_t params = parameterCount(initial);
   Trainer trainer(compiled.trainStep, compiled.forward, std::move(initial),
                   {.optimizer = adam, .batchSize = s.batch, .progress = false});
-  int64_t iterations = s.epochs * (trainSet.size() / s.batch);
   std::vector<double> losses =
       examples::smooth(examples::trainIterations(trainer, trainSet, s.batch, iterations, s.seed), s.smooth);
   Result r{.loss = examples::indexSeries(losses, name)};

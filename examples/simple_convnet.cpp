@@ -12,6 +12,7 @@ int main(int argc, char **argv) {
   CLI::App app{"Train the textbook's SimpleConvNet on Fashion-MNIST with nabla"};
   int64_t epochs = 1, batch = 100, trainLimit = 0, testLimit = 0;
   std::string optimizer = "adam", init = "std0.01", data, out, backend = "halide", dumpIr;
+  std::string target = "host";
   double lr = 0.001;
   int threads = 0;
   uint64_t seed = 0;
@@ -29,6 +30,9 @@ int main(int argc, char **argv) {
   app.add_flag("--no-fuse", noFuse, "skip the conv+bias+relu fusion pass");
   app.add_flag("--im2col", im2col, "lower convolution and pooling to im2col + GEMM");
   app.add_option("--backend", backend, "halide or reference")->capture_default_str();
+  app.add_option("--target", target,
+                 "halide backend: host, host-cuda (parameters stay on the GPU) or a Halide target")
+      ->capture_default_str();
   app.add_option("--dump-ir", dumpIr, "write the IR after every pass to this directory");
   app.add_option("--train-limit", trainLimit, "use only the first N training images");
   app.add_option("--test-limit", testLimit, "use only the first N test images");
@@ -48,9 +52,10 @@ int main(int argc, char **argv) {
     opt.lr = lr;
     dsl::CompiledModel compiled = dsl::compileModel(
         model, {.backend = examples::parseBackend(backend), .optimizer = opt.kind, .fuse = !noFuse,
-                .im2col = im2col, .dumpIrDir = dumpIr});
-    std::printf("simple_convnet: compiled in %.2f s (%s backend, %s, %s)\n", compiled.compileSeconds,
-                backend.c_str(), noFuse ? "unfused" : "fused", im2col ? "im2col" : "direct conv");
+                .im2col = im2col, .dumpIrDir = dumpIr, .target = target});
+    std::printf("simple_convnet: compiled in %.2f s (%s backend, %s, %s, %s)\n",
+                compiled.compileSeconds, backend.c_str(), target.c_str(),
+                noFuse ? "unfused" : "fused", im2col ? "im2col" : "direct conv");
 
     Trainer trainer(compiled.trainStep, compiled.forward, model.initialParameters(seed),
                     {.optimizer = opt, .batchSize = batch, .epochs = epochs, .seed = seed,

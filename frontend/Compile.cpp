@@ -11,10 +11,13 @@
 namespace nabla::dsl {
 
 std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, const std::string &name,
-                                                        Backend backend) {
+                                                        Backend backend, const std::string &target) {
   switch (backend) {
-  case Backend::Reference: return std::make_shared<reference::ReferenceFunction>(module, name);
-  case Backend::Halide: return std::make_shared<halide::HalideFunction>(module, name);
+  case Backend::Reference:
+    if (target != "host")
+      throw Error("the reference backend runs on the host only, not on target '" + target + "'");
+    return std::make_shared<reference::ReferenceFunction>(module, name);
+  case Backend::Halide: return std::make_shared<halide::HalideFunction>(module, name, target);
   }
   throw Error("unknown backend");
 }
@@ -39,8 +42,9 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
   });
   if (mlir::failed(pm.run(*compiled.module)))
     throw Error("compiling model '" + model.name() + "' failed:\n" + diagnostics);
-  compiled.forward = compileFunction(*compiled.module, "forward", options.backend);
-  compiled.trainStep = compileFunction(*compiled.module, "loss_train_step", options.backend);
+  compiled.forward = compileFunction(*compiled.module, "forward", options.backend, options.target);
+  compiled.trainStep =
+      compileFunction(*compiled.module, "loss_train_step", options.backend, options.target);
   compiled.compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return compiled;

@@ -23,6 +23,10 @@ struct CompileOptions {
   bool im2col = false;      // --nabla-lower-conv/pool-to-im2col
   std::string dumpIrDir;    // non-empty: NN-<pass>.mlir after every pass
   bool printIrAfterAll = false;
+  /// Where the Halide backend runs: "host", "host-cuda" (parameters and
+  /// optimizer state then stay on the GPU between training steps) or a Halide
+  /// target string.
+  std::string target = "host";
 };
 
 struct CompiledModel {
@@ -36,9 +40,10 @@ struct CompiledModel {
 CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options);
 
 /// The backend's compiled form of function `name` of `module` (which must
-/// outlive it).
+/// outlive it), for `target` (the reference backend runs on the host only).
 std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, const std::string &name,
-                                                        Backend backend);
+                                                        Backend backend,
+                                                        const std::string &target = "host");
 
 struct AotCompileOptions {
   std::string outDir = ".";

@@ -40,9 +40,34 @@ Trainer::Trainer(std::shared_ptr<const CompiledFunction> trainStep,
   bindStepInputs();
 }
 
+Trainer::~Trainer() { dropDeviceCopies(); }
+
+void Trainer::dropDeviceCopies() {
+  for (const auto &[name, tensor] : store_) trainStep_->dropDeviceCopy(tensor);
+  for (const Tensor &t : stepOutputs_)
+    if (t.defined()) trainStep_->dropDeviceCopy(t);
+}
+
+void Trainer::syncStore() const {
+  if (!trainStep_->onDevice()) return;
+  for (const auto &[name, tensor] : store_) trainStep_->syncToHost(tensor);
+}
+
+const ParameterStore &Trainer::parameters() const {
+  syncStore();
+  return store_;
+}
+
+void Trainer::checkUpdatedValues(const std::string &where) const {
+  for (const Update &u : updates_)
+    if (const char *bad = firstNonFinite(store_.at(u.name)))
+      throw Error("'" + u.name + "' became " + bad + where);
+}
+
 void Trainer::bindStepInputs() {
   const auto &inputs = trainStep_->inputs();
   stepInputs_.assign(inputs.size(), Tensor());
+  stepResidency_.inputs.assign(inputs.size(), false);
   hyperArgs_.clear();
   for (size_t i = 0; i < inputs.size(); ++i) {
     const ArgumentInfo &arg = inputs[i];
@@ -66,6 +91,7 @@ void Trainer::bindStepInputs() {
         throw Error("parameter '" + arg.name + "' has shape " + shapeToString(it->second.shape()) +
                     ", the model expects " + shapeToString(arg.shape));
       stepInputs_[i] = it->second;
+      stepResidency_.inputs[i] = true;
     } else {
       throw Error("training step argument '" + arg.name + "' has unknown role '" + arg.role + "'");
     }
@@ -77,6 +103,8 @@ void Trainer::bindStepInputs() {
   updates_.clear();
   stepOutputs_.assign(outputs.size(), Tensor());
   stepOutputs_[0] = Tensor({}, DType::F32); // the loss
+  stepResidency_.outputs.assign(outputs.size(), true);
+  stepResidency_.outputs[0] = false; // the one value the host reads every step
   for (size_t k = 1; k < outputs.size(); ++k) {
     const std::string &name = outputs[k].name;
     int argument = trainStep_->inputIndex(name);
@@ -104,7 +132,7 @@ double Trainer::step(const Tensor &images, const Tensor &labels) {
   stepInputs_[labelsArg_] = labels;
   if (stepArg_ >= 0) stepInputs_[stepArg_].data<int64_t>()[0] = steps_;
   setHyperparameters();
-  trainStep_->runInto(stepInputs_, stepOutputs_);
+  trainStep_->runResident(stepInputs_, stepOutputs_, stepResidency_);
   double loss = stepOutputs_[0].data<float>()[0];
   // Checked before the new values replace the old: the store keeps the last
   // good parameters. The message is built only on failure (a step allocates
@@ -119,10 +147,13 @@ double Trainer::step(const Tensor &images, const Tensor &labels) {
   // to 0 in the forward pass, while the backward pass still multiplies the
   // NaN input into the weight gradient. Such a step would poison the
   // parameters behind a healthy-looking loss, so the new values are checked
-  // too (a pass over the parameters: small next to the step itself).
-  for (const Update &u : updates_)
-    if (const char *bad = firstNonFinite(stepOutputs_[u.result]))
-      throw Error("'" + u.name + "' would become " + bad + " (the loss is finite)" + where());
+  // too (a pass over the parameters: small next to the step itself). Not on
+  // a GPU, where that pass would copy every parameter back each step: fit()
+  // checks them at the end of each epoch there.
+  if (!trainStep_->onDevice())
+    for (const Update &u : updates_)
+      if (const char *bad = firstNonFinite(stepOutputs_[u.result]))
+        throw Error("'" + u.name + "' would become " + bad + " (the loss is finite)" + where());
   for (const Update &u : updates_) {
     std::swap(store_.at(u.name), stepOutputs_[u.result]);
     stepInputs_[u.argument] = store_.at(u.name);
@@ -136,11 +167,18 @@ double Trainer::accuracy(const Dataset &data, int64_t limit) {
   if (total == 0) return NAN;
   const auto &inputs = forward_->inputs();
   std::vector<Tensor> args(inputs.size());
+  Residency residency; // the store's tensors: on a GPU, read where the step left them
+  residency.inputs.assign(inputs.size(), false);
   int imagesArg = -1;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].role == "input") imagesArg = int(i);
-    else if (store_.count(inputs[i].name)) args[i] = store_.at(inputs[i].name);
-    else throw Error("the forward function needs '" + inputs[i].name + "', which the store lacks");
+    if (inputs[i].role == "input") {
+      imagesArg = int(i);
+    } else if (store_.count(inputs[i].name)) {
+      args[i] = store_.at(inputs[i].name);
+      residency.inputs[i] = true;
+    } else {
+      throw Error("the forward function needs '" + inputs[i].name + "', which the store lacks");
+    }
   }
   if (imagesArg < 0) throw Error("the forward function has no input argument");
   Shape batchShape = data.images.shape();
@@ -157,7 +195,7 @@ double Trainer::accuracy(const Dataset &data, int64_t limit) {
     }
     copyRows(data.images, first, n, images);
     args[imagesArg] = images;
-    forward_->runInto(args, outputs);
+    forward_->runResident(args, outputs, residency);
     const Tensor &logits = outputs[0];
     int64_t classes = logits.dim(1);
     const float *z = logits.data<float>();
@@ -201,6 +239,12 @@ const History &Trainer::fit(const Dataset &train, const Dataset *test) {
     m.imagesPerSecond = double(images) / trainSeconds;
     m.trainAccuracy = accuracy(train, options_.trainAccuracySamples);
     if (test) m.testAccuracy = accuracy(*test);
+    if (trainStep_->onDevice()) { // the per-step check of step(), done here
+      syncStore();
+      checkUpdatedValues(" during epoch " + std::to_string(epoch) + " (on the device, checked at " +
+                         "the epoch's end); training stopped, a checkpoint on disk is from epoch " +
+                         std::to_string(epochsDone_) + " or before");
+    }
     history_.add(m);
     epochsDone_ = epoch;
     if (report) {
@@ -219,6 +263,7 @@ const History &Trainer::fit(const Dataset &train, const Dataset *test) {
 }
 
 Checkpoint Trainer::checkpoint() const {
+  syncStore();
   Checkpoint cp;
   for (const ArgumentInfo &arg : trainStep_->inputs()) {
     if (arg.role == "param" || arg.role == "state")
@@ -249,6 +294,7 @@ void Trainer::restore(const Checkpoint &cp) {
       it->second = t.tensor.clone();
     }
   };
+  dropDeviceCopies(); // the store's tensors are replaced: their copies are stale
   load(cp.parameters);
   load(cp.optimizerState);
   steps_ = cp.step;

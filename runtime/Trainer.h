@@ -4,7 +4,10 @@
 // CSV and atomic checkpoints with resume. Parameters, running statistics and
 // optimizer state live in one ParameterStore; each step reads them and writes
 // their new values into buffers allocated once, then swaps, so a step
-// allocates nothing.
+// allocates nothing. When the step runs on a GPU, parameters, state and
+// optimizer slots stay in device memory across steps (runResident): a batch
+// goes up and the loss comes back; the host copies are synced when they are
+// read (parameters(), checkpoint(), the end of an epoch).
 #pragma once
 
 #include "runtime/Checkpoint.h"
@@ -47,11 +50,17 @@ public:
   Trainer(std::shared_ptr<const CompiledFunction> trainStep,
           std::shared_ptr<const CompiledFunction> forward, ParameterStore parameters,
           TrainerOptions options);
+  /// Frees the device copies of the store (GPU steps).
+  ~Trainer();
+  Trainer(const Trainer &) = delete;
+  Trainer &operator=(const Trainer &) = delete;
 
   /// One optimizer step on a batch; returns the batch's loss. Throws
   /// nabla::Error naming the step, and keeps the parameters from before it,
   /// if the loss or any updated parameter or optimizer slot is NaN or
-  /// infinite.
+  /// infinite. On a GPU the updated values are not read back every step:
+  /// they are checked at the end of each epoch (fit), which then stops with
+  /// the previous epoch's checkpoint kept; a non-finite loss stops at once.
   double step(const Tensor &images, const Tensor &labels);
 
   /// Trains `options.epochs` epochs (or until maxSteps), evaluating on `test`
@@ -65,7 +74,8 @@ public:
   /// Restores parameters, optimizer state and the step/epoch counters.
   void restore(const Checkpoint &checkpoint);
 
-  const ParameterStore &parameters() const { return store_; }
+  /// The store, synced from the device first when the step runs on one.
+  const ParameterStore &parameters() const;
   int64_t stepsTaken() const { return steps_; }
   /// The train step's argument shapes in the last step (to query the
   /// compiled function about that call).
@@ -75,6 +85,12 @@ public:
 private:
   void bindStepInputs();
   void setHyperparameters();
+  /// Brings the host copies of the store up to date (GPU steps).
+  void syncStore() const;
+  /// Throws if an updated value of the store is NaN or infinite; `where`
+  /// says when (the step, or the epoch for a GPU step).
+  void checkUpdatedValues(const std::string &where) const;
+  void dropDeviceCopies();
 
   std::shared_ptr<const CompiledFunction> trainStep_, forward_;
   ParameterStore store_;
@@ -84,6 +100,7 @@ private:
 
   // The train step's argument and result vectors, reused by every step.
   std::vector<Tensor> stepInputs_, stepOutputs_;
+  Residency stepResidency_; // the store's tensors, on a GPU
   int imagesArg_ = -1, labelsArg_ = -1, stepArg_ = -1;
   std::vector<std::pair<int, std::string>> hyperArgs_; // (argument, name)
   // For each result after the loss: the store entry it replaces and the

@@ -5,6 +5,7 @@
 #include "backends/halide/AotHeader.h"
 #include "backends/halide/AotSignature.h"
 #include "backends/halide/FunctionLowering.h"
+#include "backends/halide/Targets.h"
 #include "runtime/Error.h"
 
 #include <cctype>
@@ -14,29 +15,6 @@
 namespace nabla::halide {
 
 namespace {
-
-Halide::Target parseTarget(const std::string &target) {
-  if (target == "host") return Halide::get_host_target();
-  if (target == "host-cuda")
-    return Halide::get_host_target()
-        .with_feature(Halide::Target::CUDA)
-        .with_feature(Halide::Target::CUDACapability61);
-  if (!Halide::Target::validate_target_string(target))
-    throw Error("unknown AOT target '" + target +
-                "' (use host, host-cuda or a Halide target string such as x86-64-linux-avx2)");
-  return Halide::Target(target);
-}
-
-/// The runtime function that names the target's GPU API, or "" on the CPU.
-std::string deviceInterfaceOf(const Halide::Target &target) {
-  if (target.has_feature(Halide::Target::CUDA)) return "halide_cuda_device_interface";
-  // OpenCL runs the GPU schedule on any OpenCL device, a CPU one (pocl) too.
-  if (target.has_feature(Halide::Target::OpenCL)) return "halide_opencl_device_interface";
-  if (target.has_gpu_feature())
-    throw Error("AOT target " + target.to_string() +
-                ": only CPU, CUDA and OpenCL targets are supported");
-  return "";
-}
 
 void checkName(const std::string &name) {
   bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
@@ -53,7 +31,9 @@ void writeText(const std::string &path, const std::string &text) {
 
 } // namespace
 
-std::string aotTargetString(const std::string &target) { return parseTarget(target).to_string(); }
+std::string aotTargetString(const std::string &target) {
+  return parseTarget(target, "AOT target").to_string();
+}
 
 AotOutput compileAot(mlir::ModuleOp module, const std::string &entry, const AotOptions &options,
                      const std::map<std::string, Tensor> *weights) {
@@ -62,7 +42,7 @@ AotOutput compileAot(mlir::ModuleOp module, const std::string &entry, const AotO
   if (!func) throw Error("no function @" + entry + " in the module");
   checkLowerable(func);
   AotSignature signature = aotSignature(func);
-  Halide::Target target = parseTarget(options.target);
+  Halide::Target target = parseTarget(options.target, "AOT target");
   std::string deviceInterface = deviceInterfaceOf(target);
 
   namespace fs = std::filesystem;

@@ -150,6 +150,9 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
     return;
   case ScheduleKind::Epilogue:
     return; // handled above
+  case ScheduleKind::HostCheck:
+    Halide::Func(t.func).compute_root(); // a few labels: serial, scalar
+    return;
   }
 }
 

@@ -1,8 +1,11 @@
 #include "backends/halide/Executable.h"
 
+#include "backends/halide/DeviceCopies.h"
 #include "backends/halide/DiskCache.h"
 #include "backends/halide/FunctionLowering.h"
 #include "backends/halide/ScratchPlanner.h"
+#include "backends/halide/Targets.h"
+#include "backends/halide/TensorBuffer.h"
 #include "ir/Dialect.h"
 #include "ir/ShapeSpecialization.h"
 #include "runtime/Error.h"
@@ -164,7 +167,9 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
     if (auto dense = op.getValue().dyn_cast<mlir::DenseElementsAttr>(); dense && !dense.isSplat())
       embedsBuffers = true;
   });
-  DiskCache *disk = target.has_feature(Halide::Target::Profile) || embedsBuffers
+  // Nor for GPU targets: the cache's shared Halide runtime is a CPU one.
+  DiskCache *disk = target.has_feature(Halide::Target::Profile) || embedsBuffers ||
+                            target.has_gpu_feature()
                         ? nullptr
                         : DiskCache::get();
   std::string diskKey = disk ? DiskCache::key(name, text, target) : "";
@@ -192,35 +197,15 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
       }
     }
     if (!fn->cached) fn->lowered.pipeline.compile_jit(target);
+    // Freed device buffers (a batch's upload, a result's copy) go to a free
+    // list for the next call instead of back to the driver.
+    if (target.has_gpu_feature()) Halide::Internal::JITSharedRuntime::reuse_device_allocations(true);
   } catch (const Halide::Error &e) {
     throw Error("@" + name + ": Halide compile error: " + e.what());
   }
   fn->compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return fn;
-}
-
-Halide::Type halideTypeOf(DType dtype) {
-  switch (dtype) {
-  case DType::F32: return Halide::Float(32);
-  case DType::F64: return Halide::Float(64);
-  case DType::I32: return Halide::Int(32);
-  case DType::I64: return Halide::Int(64);
-  }
-  return {};
-}
-
-/// A Halide view of a tensor's storage: dims reversed, dense strides.
-Halide::Buffer<> wrap(const Tensor &tensor) {
-  int rank = int(tensor.rank());
-  std::vector<halide_dimension_t> dims(rank);
-  int32_t stride = 1;
-  for (int d = rank - 1; d >= 0; --d) {
-    dims[rank - 1 - d] = halide_dimension_t(0, int32_t(tensor.dim(d)), stride);
-    stride *= int32_t(tensor.dim(d));
-  }
-  return Halide::Buffer<>(halideTypeOf(tensor.dtype()), const_cast<void *>(tensor.rawData()),
-                          rank, dims.data());
 }
 
 std::vector<Shape> shapesOf(const std::vector<Tensor> &tensors) {
@@ -237,13 +222,16 @@ std::string shapeKey(const std::vector<Shape> &shapes) {
 
 } // namespace
 
-Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name) {
+Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
+                                  const std::string &targetName) {
   auto func = module.lookupSymbol<mlir::FuncOp>(name);
   if (!func) throw Error("no function @" + name.str() + " in the module");
   // Report unsupported ops from the caller's IR, before any other work.
   checkLowerable(func);
   std::string text = functionText(module, func);
-  Halide::Target target = Halide::get_host_target();
+  Halide::Target target = parseTarget(targetName, "JIT target");
+  deviceInterfaceOf(target); // rejects GPU APIs the runtime cannot run
+  preloadDeviceApi(target);
   // NABLA_HALIDE_PROFILE=1 makes every run print Halide's per-Func profile.
   if (const char *profile = std::getenv("NABLA_HALIDE_PROFILE"); profile && *profile == '1')
     target = target.with_feature(Halide::Target::Profile);
@@ -283,6 +271,17 @@ std::vector<Tensor> Executable::run(const std::vector<Tensor> &inputs) const {
 }
 
 void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const {
+  runResident(inputs, outputs, {});
+}
+
+bool Executable::onDevice() const { return impl_->target.has_gpu_feature(); }
+
+void Executable::syncToHost(const Tensor &tensor) { DeviceCopies::instance().syncToHost(tensor); }
+void Executable::dropDeviceCopy(const Tensor &tensor) { DeviceCopies::instance().drop(tensor); }
+size_t Executable::deviceCopyCount() { return DeviceCopies::instance().size(); }
+
+void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs,
+                             const Residency &residency) const {
   CompiledPipeline &fn = *impl_;
   std::string where = "@" + fn.name;
   if (inputs.size() != fn.inputTypes.size())
@@ -304,9 +303,30 @@ void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> 
                   dtypeName(fn.outputTypes[i]) + " of shape " + shapeToString(shapes[i]) +
                   ", got " + (outputs[i].defined() ? outputs[i].describe() : "an empty handle"));
 
+  // On a GPU target a resident tensor is its registered device copy; any
+  // other input is uploaded (marked host-newer) and any other output is
+  // copied back after the call.
+  bool device = fn.target.has_gpu_feature();
+  auto resident = [&](const std::vector<bool> &flags, size_t i) {
+    return device && i < flags.size() && flags[i];
+  };
   std::vector<Halide::Buffer<>> inputBuffers, outputBuffers;
-  for (const Tensor &in : inputs) inputBuffers.push_back(wrap(in));
-  for (const Tensor &out : outputs) outputBuffers.push_back(wrap(out));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (resident(residency.inputs, i)) {
+      inputBuffers.push_back(DeviceCopies::instance().buffer(inputs[i]));
+    } else {
+      inputBuffers.push_back(wrapTensor(inputs[i]));
+      if (device) inputBuffers.back().set_host_dirty(true);
+    }
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (resident(residency.outputs, i)) {
+      outputBuffers.push_back(DeviceCopies::instance().buffer(outputs[i]));
+      outputBuffers.back().set_host_dirty(false); // overwritten whole: nothing to upload
+    } else {
+      outputBuffers.push_back(wrapTensor(outputs[i]));
+    }
+  }
   RunContext context;
   context.handlers.custom_error = onHalideError;
   context.handlers.custom_malloc = poolMalloc;
@@ -328,13 +348,19 @@ void Executable::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> 
       Halide::Realization realization(outputBuffers);
       fn.lowered.pipeline.realize(&context, realization, fn.target, params);
     }
+    for (size_t i = 0; i < outputs.size() && context.error.empty(); ++i)
+      if (device && !resident(residency.outputs, i)) outputBuffers[i].copy_to_host(&context);
   } catch (const Halide::Error &e) {
-    fn.scratch->endCall();
-    throw Error(where + ": Halide run-time error: " +
-                (context.error.empty() ? std::string(e.what()) : context.error));
+    if (context.error.empty()) context.error = e.what();
   }
   fn.scratch->endCall();
-  if (!context.error.empty()) throw Error(where + ": Halide run-time error: " + context.error);
+  if (context.error.empty()) return;
+  // The runtime's words for a machine without the GPU's driver ("CUDA API
+  // not found: cuInit") do not say what to do about it.
+  if (device && context.error.find("API not found") != std::string::npos)
+    context.error += " (no driver for target " + fn.target.to_string() +
+                     "'s GPU: run it on a machine with one, or compile for host)";
+  throw Error(where + ": Halide run-time error: " + context.error);
 }
 
 ScratchStats Executable::scratchStats(const std::vector<Shape> &inputShapes) const {

@@ -1,4 +1,5 @@
-// A nabla function JIT-compiled through Halide for the host CPU. One compiled
+// A nabla function JIT-compiled through Halide for the host CPU or a GPU
+// (CUDA; OpenCL for tests on CPU devices). One compiled
 // pipeline serves every batch size: output shapes are inferred per call (and
 // cached per input-shape key), inputs are validated with clear errors.
 // Compiles are cached in-process, keyed by the function's IR text (with its
@@ -9,6 +10,7 @@
 #pragma once
 
 #include "backends/halide/ScratchStats.h"
+#include "runtime/CompiledFunction.h"
 #include "runtime/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -24,10 +26,13 @@ struct CompiledPipeline; // the lowered pipeline, its own MLIR copy, its shape c
 
 class Executable {
 public:
-  /// Compiles function `name` of `module` for the host (or returns the cached
-  /// compile). Throws nabla::Error for a missing function, ops without a
-  /// Halide lowering (all listed at once) or a Halide compile error.
-  static Executable compileJit(mlir::ModuleOp module, llvm::StringRef name);
+  /// Compiles function `name` of `module` for `target` ("host", "host-cuda"
+  /// or a Halide target string, see Targets.h), or returns the cached
+  /// compile. Throws nabla::Error for a missing function, ops without a
+  /// Halide lowering (all listed at once), an unknown target or a Halide
+  /// compile error. GPU targets compile in memory (no on-disk cache).
+  static Executable compileJit(mlir::ModuleOp module, llvm::StringRef name,
+                               const std::string &target = "host");
 
   /// "arg<i>" / "result<i>", or the `nabla.name` string attribute when the
   /// function's argument/result carries one.
@@ -42,6 +47,18 @@ public:
   /// Runs writing into caller-provided outputs of the right shapes and dtypes
   /// (no allocation per call).
   void runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const;
+
+  /// Whether the pipeline runs on a GPU; then runResident keeps the flagged
+  /// tensors in device memory between calls (CompiledFunction.h says how),
+  /// and runInto copies every input up and every output back.
+  bool onDevice() const;
+  void runResident(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs,
+                   const Residency &residency) const;
+  /// Device copies are shared by every GPU pipeline of the process.
+  static void syncToHost(const Tensor &tensor);
+  static void dropDeviceCopy(const Tensor &tensor);
+  /// Device copies registered now (for tests and leak checks).
+  static size_t deviceCopyCount();
 
   /// Scratch memory of the intermediates for calls with these input shapes,
   /// recorded by the first such call (zeros before it): bytes with every

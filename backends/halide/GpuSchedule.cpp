@@ -1,6 +1,8 @@
 #include "backends/halide/GpuSchedule.h"
 
+#include <cstdlib>
 #include <set>
+#include <stdexcept>
 
 namespace nabla::halide {
 
@@ -64,11 +66,75 @@ void scheduleFunc(Halide::Func f) {
     if (updateIsGatherStyle(f, u)) tileStage(f.update(u), args);
 }
 
+/// The update's reduction variable (the matmul's contraction index).
+Halide::RVar contractionOf(Halide::Func acc) {
+  for (const Halide::Internal::Dim &d : acc.update().get_schedule().dims())
+    if (d.is_rvar()) return Halide::RVar(d.var);
+  throw std::logic_error("matmul accumulation without a reduction variable");
+}
+
+/// A matmul (or fused matmul) epilogue as a shared-memory tiled GEMM: a
+/// block computes a kTile x kTile tile of the output; its accumulators live
+/// in shared memory, one per thread; the contraction runs in slices of kTile,
+/// and for each slice the block's threads first copy the slices of A and B
+/// it needs into shared memory (Func::in, computed at the slice loop: Halide
+/// puts it in shared memory and adds the barriers), so each element of A and
+/// B is read from global memory once per block instead of once per thread.
+void scheduleMatmul(const LoweredTensor &t) {
+  const LoweredTensor &product = t.stages.at(0);
+  Halide::Func out = t.func, acc = product.func;
+  std::vector<Var> o = out.args(), a = acc.args(); // (j, i): column, row
+  Var bx("gpu_bx"), by("gpu_by"), tx("gpu_tx"), ty("gpu_ty");
+  out.compute_root().gpu_tile(o[0], o[1], bx, by, tx, ty, kThreadsX, kThreadsY,
+                              TailStrategy::GuardWithIf);
+  acc.compute_at(out, bx).gpu_threads(a[0], a[1]);
+  Halide::RVar k = contractionOf(acc), ko("k_slice"), ki("k_in_slice");
+  acc.update()
+      .split(k, ko, ki, kThreadsX, TailStrategy::GuardWithIf)
+      .reorder(ki, a[0], a[1], ko)
+      .gpu_threads(a[0], a[1]);
+  std::set<std::string> staged;
+  for (const Halide::Func &operand : product.operands) {
+    if (!staged.insert(operand.name()).second) continue; // A and B the same Func
+    Halide::Func slice = Halide::Func(operand).in(acc);
+    std::vector<Var> s = slice.args();
+    slice.compute_at(acc, ko).gpu_threads(s[0], s[1]);
+  }
+}
+
+/// Whether scheduleMatmul applies: with NABLA_GPU_MATMUL=shared, to a rank-2
+/// matmul epilogue whose operands the lowering recorded. Not by default: on
+/// an H200 it was slower at SimpleConvNet's sizes than the per-thread
+/// schedule of the other epilogues (forward at batch 100: 0.273 vs 0.186 ms;
+/// the im2col training step 6.8 vs 5.2 ms; the direct one 1.43 vs 1.52 ms).
+/// A 100-row output makes 7 x 7 blocks, far fewer than the 132
+/// multiprocessors, and each thread's accumulator in shared memory is read
+/// and written back at every step of k.
+bool isMatmulEpilogue(const LoweredTensor &t) {
+  static const bool shared = [] {
+    const char *choice = std::getenv("NABLA_GPU_MATMUL");
+    return choice && std::string(choice) == "shared";
+  }();
+  return shared && t.kind == ScheduleKind::Epilogue && t.rank() == 2 &&
+         t.stages.at(0).kind == ScheduleKind::Matmul && t.stages[0].operands.size() == 2;
+}
+
 /// The innermost GPU thread loop tileStage() makes for a Func of `rank` dims.
 Var innermostThread(size_t rank) { return Var(rank == 1 ? "gpu_t0" : "gpu_tx"); }
 
 void schedule(const LoweredTensor &t, std::set<std::string> &done) {
   if (t.kind == ScheduleKind::Input || !done.insert(t.func.name()).second) return;
+  if (t.kind == ScheduleKind::HostCheck) { // the kernels read its device copy
+    Halide::Func(t.func).compute_root();
+    return;
+  }
+  if (isMatmulEpilogue(t)) {
+    const LoweredTensor &acc = t.stages.at(0);
+    done.insert(acc.func.name());
+    for (const LoweredTensor &input : acc.stages) schedule(input, done);
+    scheduleMatmul(t);
+    return;
+  }
   if (t.kind == ScheduleKind::Epilogue && t.rank() > 0) {
     // Each thread accumulates its own output element in a register: one
     // kernel for the accumulation and its activation, nothing stored between.

@@ -4,7 +4,9 @@
 // pure dimensions are tiled over GPU blocks and threads (16x16 threads over
 // the two innermost dims, the outer dims fused into one more block dim), and
 // reduction loops run inside each thread, so every thread owns its outputs:
-// no atomics, no races. Unmeasured: no GPU was available when it was written.
+// no atomics, no races. NABLA_GPU_MATMUL=shared makes matmuls shared-memory
+// tiled GEMMs instead (A and B staged slice by slice), slower at SimpleConvNet's
+// sizes on an H200 (GpuSchedule.cpp; README, "CUDA").
 #pragma once
 
 #include "backends/halide/Lowering.h"

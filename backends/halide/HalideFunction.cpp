@@ -13,8 +13,9 @@ mlir::FuncOp lookup(mlir::ModuleOp module, const std::string &name) {
 }
 } // namespace
 
-HalideFunction::HalideFunction(mlir::ModuleOp module, const std::string &name)
-    : executable_(Executable::compileJit(module, name)),
+HalideFunction::HalideFunction(mlir::ModuleOp module, const std::string &name,
+                               const std::string &target)
+    : executable_(Executable::compileJit(module, name, target)),
       inputs_(functionInputs(lookup(module, name))),
       outputs_(functionOutputs(lookup(module, name))) {}
 

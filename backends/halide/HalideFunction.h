@@ -9,9 +9,10 @@ namespace nabla::halide {
 
 class HalideFunction : public nabla::CompiledFunction {
 public:
-  /// Compiles (or fetches from the JIT cache) function `name` of `module`;
-  /// the module may die afterwards.
-  HalideFunction(mlir::ModuleOp module, const std::string &name);
+  /// Compiles (or fetches from the JIT cache) function `name` of `module`
+  /// for `target` (Executable::compileJit); the module may die afterwards.
+  HalideFunction(mlir::ModuleOp module, const std::string &name,
+                 const std::string &target = "host");
 
   const std::vector<ArgumentInfo> &inputs() const override { return inputs_; }
   const std::vector<ArgumentInfo> &outputs() const override { return outputs_; }
@@ -20,6 +21,15 @@ public:
   }
   void runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const override {
     executable_.runInto(inputs, outputs);
+  }
+  bool onDevice() const override { return executable_.onDevice(); }
+  void runResident(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs,
+                   const Residency &residency) const override {
+    executable_.runResident(inputs, outputs, residency);
+  }
+  void syncToHost(const Tensor &tensor) const override { Executable::syncToHost(tensor); }
+  void dropDeviceCopy(const Tensor &tensor) const override {
+    Executable::dropDeviceCopy(tensor);
   }
   const Executable &executable() const { return executable_; }
 

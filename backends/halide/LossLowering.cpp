@@ -10,17 +10,17 @@ using Halide::Expr;
 
 namespace {
 
-/// labels[n] as an in-range class index; an out-of-range label stops the
+/// The labels, checked against [0, classes): an out-of-range label stops the
 /// pipeline with an error naming it (as the reference interpreter does).
-Expr classIndex(const LoweredTensor &labels, Expr n, Expr classes) {
-  Expr raw = Halide::cast<int32_t>(labels.at({n}));
-  // require() returns its first argument and prints all of them.
-  Expr checked = Halide::require(raw >= 0 && raw < classes, raw,
-                                 "is a label outside softmax_cross_entropy's [0, classes) with "
-                                 "classes",
-                                 classes);
-  // The clamp only tells bounds inference the reads stay inside the row.
-  return Halide::clamp(checked, 0, classes - 1);
+LoweredTensor checkedLabels(const LoweredTensor &labels, Expr classes) {
+  return checkedIndices(labels, classes,
+                        "is a label outside softmax_cross_entropy's [0, classes) with classes");
+}
+
+/// labels[n] as a class index. The clamp only tells bounds inference the
+/// reads stay inside the row.
+Expr classIndex(const LoweredTensor &checked, Expr n, Expr classes) {
+  return Halide::clamp(checked.at({n}), 0, classes - 1);
 }
 
 bool hasIndexLabels(mlir::Value labels) {
@@ -33,15 +33,17 @@ LoweredTensor lowerCrossEntropy(SoftmaxCrossEntropyOp op, const std::vector<Lowe
   Expr batch = logits.shape[0], classes = logits.shape[1];
   Halide::Func f = makeFunc("softmax_cross_entropy");
   f() = 0.0f;
+  std::vector<LoweredTensor> stages = {logProbs};
   if (hasIndexLabels(op.getLabels())) {
+    stages.push_back(checkedLabels(labels, classes));
     Halide::RDom n(0, batch, "n");
-    f() -= logProbs.at({n, classIndex(labels, n, classes)});
+    f() -= logProbs.at({n, classIndex(stages.back(), n, classes)});
   } else {
     Halide::RDom r(0, classes, 0, batch, "r"); // r.x: class (inner), r.y: sample
     f() -= labels.at({r.y, r.x}) * logProbs.at({r.y, r.x});
   }
   f() = f() / Halide::cast<float>(batch);
-  return {f, {}, ScheduleKind::Reduction, {logProbs}};
+  return {f, {}, ScheduleKind::Reduction, stages};
 }
 
 LoweredTensor lowerCrossEntropyBackward(SoftmaxCrossEntropyBackwardOp op,
@@ -50,12 +52,17 @@ LoweredTensor lowerCrossEntropyBackward(SoftmaxCrossEntropyBackwardOp op,
   LoweredTensor probs = softmaxAlong(logits, 1, /*log=*/false);
   Expr batch = logits.shape[0], classes = logits.shape[1];
   auto v = makeVars(2); // (n, c)
-  Expr target = hasIndexLabels(op.getLabels())
-                    ? Halide::select(v[1] == classIndex(labels, v[0], classes), 1.0f, 0.0f)
-                    : labels.at({v[0], v[1]});
+  std::vector<LoweredTensor> stages = {probs};
+  Expr target;
+  if (hasIndexLabels(op.getLabels())) {
+    stages.push_back(checkedLabels(labels, classes));
+    target = Halide::select(v[1] == classIndex(stages.back(), v[0], classes), 1.0f, 0.0f);
+  } else {
+    target = labels.at({v[0], v[1]});
+  }
   Halide::Func f = makeFunc("softmax_cross_entropy_backward");
   defineAt(f, v) = gradLoss.at({}) * (probs.at(toExprs(v)) - target) / Halide::cast<float>(batch);
-  return {f, logits.shape, ScheduleKind::Pointwise, {probs}};
+  return {f, logits.shape, ScheduleKind::Pointwise, stages};
 }
 
 LoweredTensor lowerMse(MseLossOp, const std::vector<LoweredTensor> &in) {

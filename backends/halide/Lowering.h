@@ -32,6 +32,8 @@ enum class ScheduleKind {
   Convolution, // NCHW conv2d accumulation: register tiles of (ow, output channel)
   Epilogue,  // pointwise over its single stage, a Reduction or Matmul that is
              // computed tile by tile inside this Func's loops (never stored whole)
+  HostCheck, // an input validated by require() (labels in range): computed at root
+             // on the host under every schedule, since GPU code cannot report errors
 };
 
 struct LoweredTensor {
@@ -53,6 +55,9 @@ struct LoweredTensor {
   /// Set from the op's `nabla.inline` (--nabla-fuse-elementwise): the schedule
   /// may compute this tensor inside its consumer instead of storing it.
   bool inlineIntoConsumer = false;
+  /// Matmuls only: the Funcs its update reads as A and B, which the GPU
+  /// schedule stages through shared memory tile by tile.
+  std::vector<Halide::Func> operands = {};
 
   int rank() const { return int(shape.size()); }
   /// The element at NCHW indices `index`.
@@ -98,6 +103,12 @@ std::vector<Halide::Expr> broadcastShape(const LoweredTensor &a, mlir::Type aTyp
 /// Stable softmax (or log_softmax) of `x` along `axis`: subtracts the
 /// maximum along the axis first. Shared by the softmax and loss lowerings.
 LoweredTensor softmaxAlong(const LoweredTensor &x, int64_t axis, bool log);
+
+/// `indices` as int32, each required to lie in [0, bound): an index outside
+/// stops the pipeline with "<index> <message> <bound>". A HostCheck stage:
+/// list it in the consumer's stages.
+LoweredTensor checkedIndices(const LoweredTensor &indices, Halide::Expr bound,
+                             const std::string &message);
 
 /// Lowers one op given its lowered operands; returns one tensor per result.
 using OpLowering = std::function<std::vector<LoweredTensor>(mlir::Operation *,

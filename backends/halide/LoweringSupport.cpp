@@ -20,6 +20,16 @@ Halide::Func makeFunc(const std::string &name) {
   return Halide::Func(Halide::Internal::unique_name(name));
 }
 
+LoweredTensor checkedIndices(const LoweredTensor &indices, Halide::Expr bound,
+                             const std::string &message) {
+  auto v = makeVars(indices.rank());
+  Halide::Expr raw = Halide::cast<int32_t>(indices.at(toExprs(v)));
+  Halide::Func f = makeFunc("checked_indices");
+  // require() returns its first argument and prints all of them.
+  defineAt(f, v) = Halide::require(raw >= 0 && raw < bound, raw, message, bound);
+  return {f, indices.shape, ScheduleKind::HostCheck};
+}
+
 std::vector<Halide::Var> makeVars(int rank, const std::string &prefix) {
   std::vector<Halide::Var> vars;
   for (int i = 0; i < rank; ++i) vars.emplace_back(prefix + std::to_string(i));

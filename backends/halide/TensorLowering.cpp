@@ -137,15 +137,13 @@ LoweredTensor lowerOneHot(OneHotOp op, const std::vector<LoweredTensor> &in) {
   int rank = in[0].rank();
   auto v = makeVars(rank + 1);
   std::vector<Expr> index(v.begin(), v.begin() + rank);
-  Expr label = Halide::cast<int32_t>(in[0].at(index));
-  // require() returns its first argument and prints all of them.
-  Expr checked = Halide::require(label >= 0 && label < depth, label,
-                                 "is an index outside one_hot's [0, depth) with depth", depth);
+  LoweredTensor checked =
+      checkedIndices(in[0], depth, "is an index outside one_hot's [0, depth) with depth");
   Halide::Func f = makeFunc("one_hot");
-  defineAt(f, v) = Halide::select(checked == v[rank], 1.0f, 0.0f);
+  defineAt(f, v) = Halide::select(checked.at(index) == v[rank], 1.0f, 0.0f);
   std::vector<Expr> shape = in[0].shape;
   shape.push_back(depth);
-  return {f, shape, ScheduleKind::Pointwise};
+  return {f, shape, ScheduleKind::Pointwise, {checked}};
 }
 
 } // namespace
@@ -172,7 +170,9 @@ LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool 
   Halide::Func acc = makeFunc(name + "_acc");
   defineAt(acc, v) = bias ? bias->at({v[1]}) : Expr(0.0f);
   defineAt(acc, v) += a * b;
-  return epilogue(name, {acc, {m, n}, ScheduleKind::Matmul, stages}, activation);
+  LoweredTensor product{acc, {m, n}, ScheduleKind::Matmul, stages};
+  product.operands = {lhs.func, transposeRhs ? stages[0].func : rhs.func};
+  return epilogue(name, std::move(product), activation);
 }
 
 void registerTensorLowerings(LoweringTable &table) {

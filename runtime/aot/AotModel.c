@@ -2,6 +2,7 @@
  * to weights from a .weights file and to the caller's input and output
  * arrays, and runs it with Halide's errors and scratch memory routed to the
  * model (see NablaAot.h). */
+#define _POSIX_C_SOURCE 200809L /* dlopen() under -std=c11 */
 #include "runtime/aot/NablaAot.h"
 
 #include "runtime/aot/AotError.h"
@@ -10,6 +11,7 @@
 
 #include "HalideRuntime.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +169,11 @@ static int bind_weight(nabla_aot_model *m, int32_t i, const char *path) {
 static int upload_weights(nabla_aot_model *m) {
   const char *target = m->spec->target ? m->spec->target : "";
   const char *device = strstr(target, "cuda") ? "CUDA" : strstr(target, "opencl") ? "OpenCL" : "GPU";
+  /* Halide's runtime dlopen()s only libcuda.so / libOpenCL.so (development
+   * packages' names) but first looks in the process: drivers ship the
+   * versioned names, loaded here. A failure shows in the copy below. */
+  if (strstr(target, "cuda")) dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
+  if (strstr(target, "opencl")) dlopen("libOpenCL.so.1", RTLD_NOW | RTLD_GLOBAL);
   for (int32_t i = 0; i < m->spec->num_arguments; ++i) {
     if (m->spec->arguments[i].kind != NABLA_AOT_WEIGHT) continue;
     m->context.error[0] = '\0';

@@ -27,12 +27,13 @@ Tensor randomLabels(int64_t batch, int64_t classes) {
   return t;
 }
 
-halide::Executable compileSource(const std::string &source, const std::string &name) {
+halide::Executable compileSource(const std::string &source, const std::string &name,
+                                 const std::string &target) {
   auto context = makeContext();
   auto module = parse(*context, source);
   if (!module) throw Error("test source does not parse");
   // The Executable keeps its own copy of the function: the module may die.
-  return halide::Executable::compileJit(*module, name);
+  return halide::Executable::compileJit(*module, name, target);
 }
 
 Oracle referenceOracle(const std::string &source, const std::string &name) {

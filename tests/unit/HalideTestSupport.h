@@ -27,8 +27,9 @@ Tensor randomTensor(const Shape &shape, float lo = -1.0f, float hi = 1.0f);
 /// Integer class labels in [0, classes).
 Tensor randomLabels(int64_t batch, int64_t classes);
 
-/// Parses `source` (keeping the module alive) and JIT-compiles `name`.
-halide::Executable compileSource(const std::string &source, const std::string &name);
+/// Parses `source` and JIT-compiles `name` for `target` (Executable::compileJit).
+halide::Executable compileSource(const std::string &source, const std::string &name,
+                                 const std::string &target = "host");
 
 /// The reference interpreter as an oracle for `name` of `source`.
 Oracle referenceOracle(const std::string &source, const std::string &name);

@@ -47,7 +47,8 @@ void runInferencePasses(mlir::ModuleOp module, const AotCommandOptions &options)
 void addAotOptions(CLI::App &app, AotCommandOptions &o) {
   app.add_option("--target", o.target,
                  "compile ahead of time for: host, host-cuda or a Halide target string; writes "
-                 "<name>.a, <name>.h and <name>.weights into the -o directory");
+                 "<name>.a, <name>.h and <name>.weights into the -o directory (with -emit=jit: "
+                 "where the JIT runs)");
   app.add_option("--name", o.name, "AOT: file stem and C prefix (default: the model's name)");
   app.add_option("--seed", o.seed, "seed of a --model's initial parameters, used without --weights (aot, onnx)")
       ->capture_default_str();

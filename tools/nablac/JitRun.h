@@ -1,4 +1,4 @@
-// nablac -emit=jit: JIT-compiles one function through Halide, runs it on
+// nablac -emit=jit: JIT-compiles one function through Halide (CPU or GPU), runs it on
 // seeded inputs at a given batch size and reports compile time, run times,
 // the outputs' shapes and checksums, and the scratch memory with and without
 // memory planning.
@@ -15,6 +15,8 @@ namespace nabla::tools {
 struct JitRunOptions {
   int64_t batch = 100; // the size of dynamic dimensions
   int runs = 5;        // timed calls after the first (recording) call
+  std::string target = "host"; // "host-cuda": parameters and optimizer state stay on
+                               // the GPU between calls; the first result comes back
 };
 
 void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOptions &options,

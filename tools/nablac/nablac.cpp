@@ -49,7 +49,8 @@ const std::vector<std::pair<std::string, std::string>> kStages = {
     {"halide-stmt", "Halide's lowered loop nest of --entry (the optimized pipeline)"},
     {"llvm", "LLVM IR of --entry for the host CPU"},
     {"asm", "host assembly of --entry"},
-    {"jit", "JIT-compile --entry, run it on seeded inputs at --batch, report times and memory"},
+    {"jit", "JIT-compile --entry for --target (default host; host-cuda: a GPU), run it on seeded "
+            "inputs at --batch, report times and memory"},
     {"aot", "a static library, C header and weights file of --entry (default forward) for "
             "--target (default host) in the -o directory"},
     {"onnx", "an ONNX model of @forward (@main for .onnx input; --function picks another) "
@@ -68,6 +69,7 @@ const std::vector<std::string> kModels = {"two_layer_net", "multi_layer_net", "s
 struct Options {
   std::string function = "loss", optimizer = "sgd", entry, dumpIrDir;
   int64_t batch = 100;
+  int runs = 5;
   bool fuse = true, im2col = false, printIrAfterAll = false;
 };
 
@@ -98,7 +100,7 @@ mlir::OwningOpRef<mlir::ModuleOp> parseFile(const std::string &path, mlir::MLIRC
 std::vector<std::string> normalizeArguments(int argc, char **argv) {
   const std::set<std::string> longNames = {"emit",   "model",  "output", "function", "optimizer",
                                            "help",   "target", "entry",  "weights",  "name",
-                                           "seed",   "batch"};
+                                           "seed",   "batch",  "runs"};
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -236,6 +238,8 @@ int main(int argc, char **argv) {
                  "forward or main)");
   app.add_option("--batch", o.batch, "size of dynamic (batch) dimensions for mlir-planned and jit")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--runs", o.runs, "jit: timed calls after the first")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_flag("!--no-fuse", o.fuse, "skip --nabla-fuse-conv-bias-relu");
   app.add_flag("--im2col", o.im2col, "lower conv and pooling to im2col + GEMM (mlir-fused and the backend stages)");
   app.add_flag("--print-ir-after-all", o.printIrAfterAll, "print the module after every pass (stderr)");
@@ -296,7 +300,10 @@ int main(int argc, char **argv) {
     std::string entry = o.entry.empty() ? defaultEntry(module, o) : o.entry;
     if (emit == "jit") {
       std::ostringstream report;
-      tools::runJit(module, entry, {.batch = o.batch}, report);
+      tools::runJit(module, entry,
+                    {.batch = o.batch, .runs = o.runs,
+                     .target = aot.target.empty() ? "host" : aot.target},
+                    report);
       writeText(report.str(), output);
       return 0;
     }
