@@ -74,9 +74,9 @@ Halide::RVar contractionOf(Halide::Func acc) {
 }
 
 /// A matmul (or fused matmul) epilogue as a shared-memory tiled GEMM: a
-/// block computes a kTile x kTile tile of the output; its accumulators live
-/// in shared memory, one per thread; the contraction runs in slices of kTile,
-/// and for each slice the block's threads first copy the slices of A and B
+/// block computes a 16 x 16 tile of the output; its accumulators live in
+/// shared memory, one per thread; the contraction runs in slices of 16, and
+/// for each slice the block's threads first copy the slices of A and B
 /// it needs into shared memory (Func::in, computed at the slice loop: Halide
 /// puts it in shared memory and adds the barriers), so each element of A and
 /// B is read from global memory once per block instead of once per thread.
