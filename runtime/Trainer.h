@@ -88,7 +88,7 @@ private:
   /// Brings the host copies of the store up to date (GPU steps).
   void syncStore() const;
   /// Throws if an updated value of the store is NaN or infinite; `where`
-  /// says when (the step, or the epoch for a GPU step).
+  /// says when. A GPU step's check, run at the end of each epoch.
   void checkUpdatedValues(const std::string &where) const;
   void dropDeviceCopies();
 

@@ -1,5 +1,6 @@
 #include "backends/halide/DeviceCopies.h"
 
+#include "backends/halide/ErrorCapture.h"
 #include "backends/halide/TensorBuffer.h"
 #include "runtime/Error.h"
 
@@ -7,21 +8,12 @@ namespace nabla::halide {
 
 namespace {
 
-/// Halide's device runtime reports errors through the user context's handler
-/// (without one the JIT's default handler would abort).
-struct ErrorContext : Halide::JITUserContext {
-  std::string error;
-  ErrorContext() {
-    handlers.custom_error = [](Halide::JITUserContext *context, const char *message) {
-      auto *self = static_cast<ErrorContext *>(context);
-      if (self->error.empty()) self->error = message ? message : "unknown error";
-    };
-  }
-  void check(int result, const std::string &what) const {
-    if (result != 0 || !error.empty())
-      throw Error(what + " failed: " + (error.empty() ? "error " + std::to_string(result) : error));
-  }
-};
+/// Throws the device runtime's message when a copy failed.
+void check(const ErrorCapture &context, int result, const std::string &what) {
+  if (result != 0 || !context.error.empty())
+    throw Error(what + " failed: " +
+                (context.error.empty() ? "error " + std::to_string(result) : context.error));
+}
 
 bool sameView(const Tensor &a, const Tensor &b) {
   return a.shape() == b.shape() && a.dtype() == b.dtype();
@@ -36,9 +28,9 @@ DeviceCopies &DeviceCopies::instance() {
 
 void DeviceCopies::syncLocked(Entry &entry) {
   if (!entry.buffer.device_dirty()) return;
-  ErrorContext context;
-  context.check(entry.buffer.copy_to_host(&context),
-                "copying a " + entry.tensor.describe() + " from the device");
+  ErrorCapture context;
+  check(context, entry.buffer.copy_to_host(&context),
+        "copying a " + entry.tensor.describe() + " from the device");
 }
 
 Halide::Buffer<> DeviceCopies::buffer(const Tensor &tensor) {
@@ -68,8 +60,8 @@ void DeviceCopies::drop(const Tensor &tensor) {
   auto it = entries_.find(tensor.rawData());
   if (it == entries_.end()) return;
   if (it->second.buffer.has_device_allocation()) {
-    ErrorContext context;
-    it->second.buffer.device_free(&context); // a failure leaves nothing to undo
+    ErrorCapture context; // a failed free leaves nothing to undo: its message is dropped
+    it->second.buffer.device_free(&context);
   }
   entries_.erase(it);
 }

@@ -2,6 +2,7 @@
 
 #include "backends/halide/DeviceCopies.h"
 #include "backends/halide/DiskCache.h"
+#include "backends/halide/ErrorCapture.h"
 #include "backends/halide/FunctionLowering.h"
 #include "backends/halide/ScratchPlanner.h"
 #include "backends/halide/Targets.h"
@@ -106,10 +107,9 @@ std::string nameOf(mlir::DictionaryAttr attrs, const std::string &fallback) {
 }
 
 /// Per-call context: Halide's runtime reports errors (a failed bounds check,
-/// a label out of range) here instead of aborting, whichever thread hits them.
-struct RunContext : Halide::JITUserContext {
-  std::mutex mutex;
-  std::string error;
+/// a label out of range) here instead of aborting, and takes scratch memory
+/// from the pipeline's planner.
+struct RunContext : ErrorCapture {
   ScratchPlanner *scratch = nullptr;
 };
 
@@ -118,12 +118,6 @@ void *poolMalloc(Halide::JITUserContext *context, size_t bytes) {
 }
 void poolFree(Halide::JITUserContext *context, void *block) {
   static_cast<RunContext *>(context)->scratch->release(block);
-}
-
-void onHalideError(Halide::JITUserContext *context, const char *message) {
-  auto *run = static_cast<RunContext *>(context);
-  std::lock_guard<std::mutex> lock(run->mutex);
-  if (run->error.empty()) run->error = message ? message : "unknown error";
 }
 
 void warnOnce(const std::string &message) {
@@ -328,7 +322,6 @@ void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tens
     }
   }
   RunContext context;
-  context.handlers.custom_error = onHalideError;
   context.handlers.custom_malloc = poolMalloc;
   context.handlers.custom_free = poolFree;
   context.handlers.custom_do_task = ScratchPlanner::runTask;
