@@ -21,9 +21,11 @@ void registerNablaDialects(mlir::DialectRegistry &registry);
 /// result element depends only on the operand elements at its own index.
 bool isElementwise(mlir::Operation *op);
 
-/// max_pool2d_backward whose windows tile the image (stride = kernel, no
-/// padding): each pixel lies in exactly one window and gets that window's
-/// gradient or zero.
+/// Max pooling whose windows tile the image (stride = kernel, no padding):
+/// each pixel lies in exactly one window. The forward pool then reads each
+/// input element once; the backward gives each pixel its window's gradient
+/// or zero.
+bool poolWindowsTile(MaxPool2DOp op);
 bool poolWindowsTile(MaxPool2DBackwardOp op);
 
 /// Ops whose result element at an index depends on a few operand elements

@@ -60,12 +60,20 @@ bool nabla::isElementwise(Operation *op) {
              MulOp, DivOp, MaximumOp, PowOp>(op);
 }
 
-bool nabla::poolWindowsTile(MaxPool2DBackwardOp op) {
+namespace {
+bool windowsTile(ArrayAttr kernel, ArrayAttr strides, ArrayAttr pads) {
   // Attributes are uniqued: equal i64 arrays are the same attribute.
-  return op.getKernelShape() == op.getStrides() &&
-         llvm::all_of(op.getPads(), [](Attribute pad) {
-           return pad.cast<IntegerAttr>().getInt() == 0;
-         });
+  return kernel == strides &&
+         llvm::all_of(pads, [](Attribute pad) { return pad.cast<IntegerAttr>().getInt() == 0; });
+}
+} // namespace
+
+bool nabla::poolWindowsTile(MaxPool2DOp op) {
+  return windowsTile(op.getKernelShape(), op.getStrides(), op.getPads());
+}
+
+bool nabla::poolWindowsTile(MaxPool2DBackwardOp op) {
+  return windowsTile(op.getKernelShape(), op.getStrides(), op.getPads());
 }
 
 bool nabla::isPointwise(Operation *op) {

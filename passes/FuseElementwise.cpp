@@ -6,7 +6,8 @@
 // recomputing it there costs nothing and saves a tensor's write and read. A
 // chain (the Adam update, a sigmoid's gradient, the pool gradient masked by
 // relu's step) becomes one loop. The backend honours the mark;
-// --nabla-plan-memory gives marked values no buffer.
+// --nabla-plan-memory gives marked values no buffer. Only pointwise values
+// are this pass's to mark or unmark (--nabla-fuse-conv-pool marks convs).
 #include "passes/PassDetail.h"
 #include "passes/Passes.h"
 
@@ -26,7 +27,7 @@ struct FuseElementwise : FuseElementwiseBase<FuseElementwise> {
     UnitAttr mark = UnitAttr::get(&getContext());
     getOperation().walk([&](Operation *op) {
       if (fusesIntoItsUser(*op)) op->setAttr("nabla.inline", mark);
-      else op->removeAttr("nabla.inline");
+      else if (isPointwise(op)) op->removeAttr("nabla.inline");
     });
   }
 };

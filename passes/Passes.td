@@ -104,8 +104,9 @@ def FuseElementwise : Pass<"nabla-fuse-elementwise", "mlir::FuncOp"> {
     math, broadcasting binary math) whose single user is elementwise and has
     the same result type. The consumer reads each such element once, so the
     backend computes it inside the consumer's loop instead of storing a
-    tensor; chains such as an optimizer update become one loop. Other values
-    lose a stale mark. --nabla-plan-memory gives marked values no buffer.
+    tensor; chains such as an optimizer update become one loop. Other
+    pointwise values lose a stale mark. --nabla-plan-memory gives marked
+    values no buffer.
 
     ```mlir
     %e = nabla.exp %x {nabla.inline} : tensor<?x10xf32>
@@ -113,6 +114,27 @@ def FuseElementwise : Pass<"nabla-fuse-elementwise", "mlir::FuncOp"> {
     ```
   }];
   let constructor = "nabla::createFuseElementwisePass()";
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
+def FuseConvPool : Pass<"nabla-fuse-conv-pool", "mlir::FuncOp"> {
+  let summary = "Computes a convolution inside the max pool that reads it";
+  let description = [{
+    Marks with `nabla.inline` every conv2d or fused_conv2d whose single user
+    is a max_pool2d whose windows tile the image (stride = kernel, no
+    padding). The pool then reads each convolution output once, so the
+    backend computes the convolution tile by tile inside the pool's loops
+    and the full-resolution activation is never stored: inference's
+    conv -> relu -> pool is one pass. A convolution that the backward pass
+    also reads (a training step) has more users and is left as it is; other
+    convolutions lose a stale mark.
+
+    ```mlir
+    %y = nabla.fused_conv2d %x, %w, %b {activation = "relu", nabla.inline} : ...
+    %p = nabla.max_pool2d %y {kernel_shape = [2, 2], strides = [2, 2]} : ...
+    ```
+  }];
+  let constructor = "nabla::createFuseConvPoolPass()";
   let dependentDialects = ["nabla::NablaDialect"];
 }
 

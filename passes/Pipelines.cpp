@@ -30,7 +30,10 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &o) {
     funcs.addPass(mlir::createCanonicalizerPass());
   }
   // After cleanup: CSE changes how many users a value has.
-  if (o.fuse) funcs.addPass(createFuseElementwisePass());
+  if (o.fuse) {
+    funcs.addPass(createFuseElementwisePass());
+    funcs.addPass(createFuseConvPoolPass());
+  }
   if (o.planMemoryBatch > 0) {
     // Through the registered pass so its option is set like on the command line.
     auto plan = createPlanMemoryPass();

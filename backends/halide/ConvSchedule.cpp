@@ -7,6 +7,10 @@
 // structure as the matmul's tiles. Rows are covered by whole vectors: the
 // lanes past the row's end compute values that are never stored, reading
 // the zero border of the stored, padded input (see convolve()).
+//
+// A conv that a tiling max pool reads once (--nabla-fuse-conv-pool) gets the
+// same tiles inside the pool's loops instead: each tile covers whole windows,
+// and the pool's maximum reads the accumulators before they leave registers.
 #include "backends/halide/CpuScheduleParts.h"
 
 #include <optional>
@@ -33,8 +37,10 @@ constexpr int kMaxRowVectors = 6;
 /// The tile with the most FMAs per load, counting the rows a ShiftInwards
 /// edge recomputes; ties go to more accumulators. The vector width is the
 /// natural one unless half of it covers the row in as few vectors (fewer
-/// wasted lanes for the same instructions).
-std::optional<ConvTile> convTile(int64_t outW, int64_t outH, int64_t outC, int natural) {
+/// wasted lanes for the same instructions). Tiles cover a multiple of
+/// `rowMultiple` rows (a pool's window height: whole windows per tile).
+std::optional<ConvTile> convTile(int64_t outW, int64_t outH, int64_t outC, int natural,
+                                 int rowMultiple = 1) {
   if (outW == 0 || outH == 0 || outC == 0) return std::nullopt;
   ConvTile best;
   best.vector = natural;
@@ -44,7 +50,7 @@ std::optional<ConvTile> convTile(int64_t outW, int64_t outH, int64_t outC, int n
   best.vectors = int((outW + best.vector - 1) / best.vector);
   if (best.vectors > kMaxRowVectors) return std::nullopt;
   double bestScore = 0;
-  for (int rows = 1; rows <= std::min<int64_t>(outH, 4); ++rows)
+  for (int rows = rowMultiple; rows <= std::min<int64_t>(outH, 4); rows += rowMultiple)
     for (int channels = 1; channels <= outC && channels <= kAccumulators; ++channels) {
       int accumulators = rows * best.vectors * channels;
       if (outC % channels || accumulators > kAccumulators) continue;
@@ -58,7 +64,33 @@ std::optional<ConvTile> convTile(int64_t outW, int64_t outH, int64_t outC, int n
         best.channels = channels;
       }
     }
+  if (!best.rows) return std::nullopt;
   return best;
+}
+
+/// The accumulation of one tile, computed at `loop` of `consumer` in a
+/// buffer of whole vectors (RoundUp) that LLVM keeps in registers across all
+/// the taps.
+void scheduleTileAccumulation(Halide::Func acc, Halide::Func consumer, Var loop,
+                              const ConvTile &tile) {
+  acc.compute_at(consumer, loop);
+  std::vector<Var> a = acc.args(); // (w, h, c, n)
+  Var av("av"), al("al");
+  acc.split(a[0], av, al, tile.vector, TailStrategy::RoundUp)
+      .vectorize(al)
+      .unroll(av)
+      .unroll(a[1])
+      .unroll(a[2]);
+  Halide::Stage update = acc.update(0);
+  std::vector<VarOrRVar> order = {al, av, a[1], a[2]};
+  for (const auto &rv : update.get_schedule().rvars()) order.push_back(RVar(rv.var));
+  order.push_back(a[3]);
+  update.split(a[0], av, al, tile.vector, TailStrategy::RoundUp)
+      .reorder(order)
+      .vectorize(al)
+      .unroll(av)
+      .unroll(a[1])
+      .unroll(a[2]);
 }
 
 } // namespace
@@ -72,7 +104,7 @@ bool scheduleConvEpilogue(const LoweredTensor &t, int natural) {
   // The output (w, h, c, n): a task per (block of channels, image); inside
   // it, one tile of rows at a time. Rows shift inwards at the bottom edge, so
   // every tile has the same constant size.
-  Halide::Func f = t.func, acc = conv.func;
+  Halide::Func f = t.func;
   std::vector<Var> args = f.args();
   Var ho("ho"), hi("hi"), co("co"), ci("ci"), wv("wv"), wl("wl"), task("task");
   f.compute_root()
@@ -86,26 +118,37 @@ bool scheduleConvEpilogue(const LoweredTensor &t, int natural) {
       .fuse(co, args[3], task)
       .parallel(task);
 
-  // The accumulation of one tile, in a buffer of whole vectors (RoundUp)
-  // that LLVM keeps in registers across all the taps.
-  acc.compute_at(f, ho);
-  std::vector<Var> a = acc.args(); // (w, h, c, n)
-  Var av("av"), al("al");
-  acc.split(a[0], av, al, tile->vector, TailStrategy::RoundUp)
-      .vectorize(al)
-      .unroll(av)
-      .unroll(a[1])
-      .unroll(a[2]);
-  Halide::Stage update = acc.update(0);
-  std::vector<VarOrRVar> order = {al, av, a[1], a[2]};
-  for (const auto &rv : update.get_schedule().rvars()) order.push_back(RVar(rv.var));
-  order.push_back(a[3]);
-  update.split(a[0], av, al, tile->vector, TailStrategy::RoundUp)
-      .reorder(order)
-      .vectorize(al)
-      .unroll(av)
-      .unroll(a[1])
-      .unroll(a[2]);
+  scheduleTileAccumulation(conv.func, f, ho, *tile);
+  return true;
+}
+
+bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &conv, int natural) {
+  const LoweredTensor &acc = conv.stages.at(0);
+  int64_t poolW = staticExtent(pool, 3), poolH = staticExtent(pool, 2),
+          outC = staticExtent(acc, 1);
+  int kh = int(pool.tilingWindow[0]), kw = int(pool.tilingWindow[1]);
+  if (!kh || !kw || !poolW || !poolH || !staticExtent(acc, 3)) return false;
+  // Only the rows and columns that whole windows cover are computed.
+  std::optional<ConvTile> tile = convTile(poolW * kw, poolH * kh, outC, natural, kh);
+  if (!tile) return false;
+
+  // The pool (w, h, c, n): a task per (block of channels, image), as the
+  // conv's own schedule; inside it one tile of pooled rows at a time, whose
+  // windows read the accumulators while they are still in registers. The
+  // conv's activation is inlined into the pool's maximum.
+  Halide::Func p = pool.func;
+  std::vector<Var> args = p.args();
+  Var ho("ho"), hi("hi"), co("co"), ci("ci"), task("task");
+  p.compute_root()
+      .bound(args[0], 0, int32_t(poolW))
+      .bound(args[2], 0, int32_t(outC))
+      .split(args[1], ho, hi, tile->rows / kh, TailStrategy::ShiftInwards)
+      .split(args[2], co, ci, tile->channels, TailStrategy::RoundUp) // channels divides outC
+      .reorder(args[0], hi, ci, ho, co, args[3]);
+  if (poolW <= natural) p.vectorize(args[0]); // the whole pooled row
+  else p.vectorize(args[0], natural, TailStrategy::ShiftInwards);
+  p.unroll(hi).unroll(ci).fuse(co, args[3], task).parallel(task);
+  scheduleTileAccumulation(acc.func, p, ho, *tile);
   return true;
 }
 

@@ -194,6 +194,41 @@ std::set<std::string> tensorsRead(const Halide::Internal::Function &f,
   return read;
 }
 
+/// Who reads each listed tensor: its listed consumers, and whether a
+/// listed tensor's stage (not itself listed) reads it too.
+struct Readers {
+  std::map<std::string, std::vector<const LoweredTensor *>> consumers;
+  std::set<std::string> readByStage;
+
+  /// The single listed tensor that reads `t`, if nothing else does.
+  const LoweredTensor *onlyConsumer(const LoweredTensor &t) const {
+    auto it = consumers.find(t.func.name());
+    if (it == consumers.end() || it->second.size() != 1 || readByStage.count(t.func.name()))
+      return nullptr;
+    return it->second[0];
+  }
+};
+
+Readers readersOf(const std::vector<LoweredTensor> &tensors) {
+  std::map<std::string, const LoweredTensor *> byName;
+  for (const LoweredTensor &t : tensors) byName[t.func.name()] = &t;
+  Readers readers;
+  for (const LoweredTensor &t : tensors) {
+    for (const std::string &name : tensorsRead(t.func.function(), byName))
+      if (name != t.func.name()) readers.consumers[name].push_back(&t);
+    for (const LoweredTensor &stage : t.stages)
+      for (const std::string &name : tensorsRead(stage.func.function(), byName))
+        readers.readByStage.insert(name);
+  }
+  return readers;
+}
+
+bool isOutput(const LoweredTensor &t, const std::vector<Halide::Func> &outputs) {
+  for (const Halide::Func &f : outputs)
+    if (f.name() == t.func.name()) return true;
+  return false;
+}
+
 /// Elementwise fusion: the tensors --nabla-fuse-elementwise marked, when
 /// their lowering agrees: a Pointwise Func read by exactly one other Func,
 /// itself Pointwise (or an Epilogue) over the same shape, so each element is
@@ -201,39 +236,44 @@ std::set<std::string> tensorsRead(const Halide::Internal::Function &f,
 /// chain like the Adam update becomes one loop, with no intermediate tensor
 /// written or read back.
 std::set<std::string> inlinableTensors(const std::vector<LoweredTensor> &tensors,
+                                       const Readers &readers,
                                        const std::vector<Halide::Func> &outputs) {
-  std::map<std::string, const LoweredTensor *> byName;
-  for (const LoweredTensor &t : tensors) byName[t.func.name()] = &t;
-  std::map<std::string, std::vector<const LoweredTensor *>> consumers;
-  std::set<std::string> unknownConsumer; // read by a listed tensor's stage
-  for (const LoweredTensor &t : tensors) {
-    for (const std::string &name : tensorsRead(t.func.function(), byName))
-      if (name != t.func.name()) consumers[name].push_back(&t);
-    for (const LoweredTensor &stage : t.stages)
-      for (const std::string &name : tensorsRead(stage.func.function(), byName))
-        unknownConsumer.insert(name);
-  }
   std::set<std::string> inlinable;
   for (const LoweredTensor &t : tensors) {
-    const std::string &name = t.func.name();
-    auto it = consumers.find(name);
-    if (!t.inlineIntoConsumer || t.kind != ScheduleKind::Pointwise || it == consumers.end() ||
-        it->second.size() != 1 ||
-        unknownConsumer.count(name))
-      continue;
-    const LoweredTensor &consumer = *it->second[0];
-    bool elementwise = consumer.kind == ScheduleKind::Pointwise ||
-                       consumer.kind == ScheduleKind::Epilogue;
-    bool sameShape = consumer.rank() == t.rank();
+    const LoweredTensor *consumer = readers.onlyConsumer(t);
+    if (!t.inlineIntoConsumer || t.kind != ScheduleKind::Pointwise || !consumer) continue;
+    bool elementwise = consumer->kind == ScheduleKind::Pointwise ||
+                       consumer->kind == ScheduleKind::Epilogue;
+    bool sameShape = consumer->rank() == t.rank();
     // Provably equal, not just the same Expr: a binary op's dynamic extent
     // is max(lhs, rhs) of two equal extents.
     for (int d = 0; sameShape && d < t.rank(); ++d)
-      sameShape = Halide::Internal::can_prove(consumer.shape[d] == t.shape[d]);
-    bool output = false;
-    for (const Halide::Func &f : outputs) output |= f.name() == name;
-    if (elementwise && sameShape && !output) inlinable.insert(name);
+      sameShape = Halide::Internal::can_prove(consumer->shape[d] == t.shape[d]);
+    if (elementwise && sameShape && !isOutput(t, outputs)) inlinable.insert(t.func.name());
   }
   return inlinable;
+}
+
+/// Conv-pool fusion: a convolution --nabla-fuse-conv-pool marked, read only
+/// by a max pool whose windows tile it, is computed inside the pool
+/// (scheduleConvPool) when the lowering agrees. Schedules each such pair;
+/// the pool, the conv and its accumulation then count as done.
+void scheduleConvPools(const std::vector<LoweredTensor> &tensors, const Readers &readers,
+                       const std::vector<Halide::Func> &outputs, const Halide::Target &target,
+                       std::set<std::string> &done) {
+  for (const LoweredTensor &conv : tensors) {
+    const LoweredTensor *pool = readers.onlyConsumer(conv);
+    if (!conv.inlineIntoConsumer || conv.kind != ScheduleKind::Epilogue ||
+        conv.stages.at(0).kind != ScheduleKind::Convolution || !pool ||
+        !pool->tilingWindow[0] || isOutput(conv, outputs))
+      continue;
+    int natural = std::max(target.natural_vector_size(pool->type()), 1);
+    if (!scheduleConvPool(*pool, conv, natural)) continue;
+    for (const std::string &name :
+         {pool->func.name(), conv.func.name(), conv.stages[0].func.name()})
+      done.insert(name);
+    for (const LoweredTensor &input : conv.stages[0].stages) schedule(input, target, done);
+  }
 }
 
 } // namespace
@@ -242,7 +282,9 @@ void scheduleForCpu(const std::vector<LoweredTensor> &tensors,
                     const std::vector<Halide::Func> &outputs, const Halide::Target &target) {
   // Inlined tensors count as scheduled: schedule() skips them. Their own
   // stages (a pool gradient's window argmax) are still stored.
-  std::set<std::string> inlined = inlinableTensors(tensors, outputs), done = inlined;
+  Readers readers = readersOf(tensors);
+  std::set<std::string> inlined = inlinableTensors(tensors, readers, outputs), done = inlined;
+  scheduleConvPools(tensors, readers, outputs, target, done);
   for (const LoweredTensor &t : tensors) {
     if (inlined.count(t.func.name()))
       for (const LoweredTensor &stage : t.stages) schedule(stage, target, done);

@@ -35,4 +35,11 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector);
 /// its rows are too wide for one tile.
 bool scheduleConvEpilogue(const LoweredTensor &t, int vector);
 
+/// pool = max over tiling windows of `conv` (an Epilogue over a Convolution
+/// stage): the conv's register tiles computed inside the pool's loops, its
+/// activation inlined into the pool's maximum, nothing of it stored
+/// (ConvSchedule.cpp). False, scheduling nothing, when the extents are not
+/// all static or no tile covers whole windows.
+bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &conv, int vector);
+
 } // namespace nabla::halide

@@ -17,6 +17,7 @@
 #include "mlir/Support/TypeID.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -55,6 +56,10 @@ struct LoweredTensor {
   /// Set from the op's `nabla.inline` (--nabla-fuse-elementwise): the schedule
   /// may compute this tensor inside its consumer instead of storing it.
   bool inlineIntoConsumer = false;
+  /// Max pools whose windows tile their input only (stride = kernel, no
+  /// padding): the window [KH, KW]. The CPU schedule may then compute the
+  /// convolution it reads tile by tile inside it (--nabla-fuse-conv-pool).
+  std::array<int64_t, 2> tilingWindow = {0, 0};
   /// Matmuls only: the Funcs its update reads as A and B, which the GPU
   /// schedule stages through shared memory tile by tile.
   std::vector<Halide::Func> operands = {};

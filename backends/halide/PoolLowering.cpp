@@ -51,8 +51,27 @@ Halide::Func windowArgmax(const LoweredTensor &input, const WindowAttrs &w) {
   return best;
 }
 
+/// Windows that tile the image stay inside it: the maximum of the window's
+/// taps needs no padding and no reduction loop, and a schedule may compute
+/// the input tile by tile inside it.
+LoweredTensor tilingMaxPool(const LoweredTensor &x, const WindowAttrs &w) {
+  auto v = makeVars(4);
+  Expr best;
+  for (int32_t i = 0; i < int32_t(w.kernel[0]); ++i)
+    for (int32_t j = 0; j < int32_t(w.kernel[1]); ++j) {
+      Expr tap = x.at({v[0], v[1], windowInput(w, 0, v[2], i), windowInput(w, 1, v[3], j)});
+      best = best.defined() ? Halide::max(best, tap) : tap;
+    }
+  Halide::Func f = makeFunc("max_pool2d");
+  defineAt(f, v) = best;
+  LoweredTensor pooled{f, pooledShape(w, x.shape), ScheduleKind::Pointwise};
+  pooled.tilingWindow = {w.kernel[0], w.kernel[1]};
+  return pooled;
+}
+
 LoweredTensor lowerMaxPool(MaxPool2DOp op, const std::vector<LoweredTensor> &in) {
   WindowAttrs w = poolWindow(op);
+  if (poolWindowsTile(op)) return tilingMaxPool(in[0], w);
   LoweredTensor x = padSpatial(in[0], kMinusInfinity);
   auto v = makeVars(4);
   Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), "r");
