@@ -84,52 +84,70 @@ LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
 /// O*C*KH*KW elements (750 for SimpleConvNet, too few to vectorize over). The
 /// sum is split by algorithm: `partial` keeps kLanes running sums per output,
 /// one per residue of ow modulo kLanes, so its vector lanes run along
-/// contiguous ow; a short second reduction adds the lanes. Both operands are
-/// read from stored copies with a zero border: the lanes past the row's end
-/// then read zeros (dy's border) instead of clamping and selecting per lane,
-/// which would turn every load into a gather.
+/// contiguous ow; a short second reduction adds the lanes. A row wider than
+/// a vector but not a multiple of it ends with a vector shifted inwards,
+/// whose lanes that the previous vector already covered read dy as zero
+/// (SimpleConvNet's 24-wide rows: two 16-lane vectors, at 0 and 8). Shorter
+/// rows read dy from a stored copy with a zero border. x is always read from
+/// one (padding, and taps past the row's end), so no load clamps or selects
+/// per lane, which would turn it into a gather.
+///
+/// Register tile: for each tap row kh, `oTile` output channels x KW taps
+/// (at most 25 accumulators): per vector of ow, oTile dy loads and KW x loads
+/// feed oTile * KW FMAs. The partial sums are laid out (o / oTile, kh, c,
+/// o % oTile, kw, lane) so the generic reduction schedule unrolls the two
+/// tile dims inside the reduction, loops over kh and c per image and runs
+/// tasks over blocks of channels.
 LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
                                       const std::vector<LoweredTensor> &in) {
-  // 16 lanes (one AVX-512 vector) when they halve the vectors per row (rows
-  // of 14 and 28: DeepConvNet's training step went 110 -> 60 ms at batch
-  // 100 on one thread); SimpleConvNet's 24-wide rows stay at 3 x 8 (2 x 16
-  // measured 20% slower there).
   int64_t rowLength = constantValue(in[1].shape[3]);
-  const int32_t kLanes = rowLength && 2 * ((rowLength + 15) / 16) <= (rowLength + 7) / 8 ? 16 : 8;
+  // 16 lanes (one AVX-512 vector) unless a row is shorter and 8 lanes would
+  // cover it in as many vectors.
+  const int32_t kLanes =
+      rowLength >= 16 || (rowLength && 2 * ((rowLength + 15) / 16) <= (rowLength + 7) / 8) ? 16
+                                                                                            : 8;
+  bool shifted = rowLength > kLanes && rowLength % kLanes != 0;
+  bool dyRowsFill = rowLength && (rowLength % kLanes == 0 || shifted);
   WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  // Lanes read dy past the row's end unless they divide it: only then is a
-  // zero-bordered copy stored (SimpleConvNet's 24-wide rows need none, and
-  // the copy would be one more pass over its largest tensor).
-  bool dyRowsFill = rowLength && rowLength % kLanes == 0;
   LoweredTensor x = padSpatial(in[0], 0.0f), dy = dyRowsFill ? in[1] : padSpatial(in[1], 0.0f);
   int32_t groups = int32_t(op.getGroups());
   Expr groupIn = in[0].shape[1] / groups, groupOut = dy.shape[1] / groups;
   Expr outW = dy.shape[3];
-  auto v = makeVars(5); // o, c, kh, kw, lane
-  Halide::RDom r(0, (outW + kLanes - 1) / kLanes, 0, dy.shape[2], 0, dy.shape[0], "r"); // owo, oh, n
-  Expr ow = r.x * kLanes + v[4];
-  Expr channel = (v[0] / groupOut) * groupIn + v[1];
-  Expr product = dy.at({r.z, v[0], r.y, ow}) *
-                 x.at({r.z, channel, windowInput(w, 0, r.y, v[2]), windowInput(w, 1, ow, v[3])});
+  int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]);
+  int64_t outC = constantValue(dy.shape[1]);
+  int32_t oTile = 1;
+  for (int32_t t = 1; outC && t * kw <= 25; ++t)
+    if (outC % t == 0) oTile = t;
+
+  auto v = makeVars(6); // o / oTile, kh, c, o % oTile, kw, lane
+  Halide::RDom r(0, (outW + kLanes - 1) / kLanes, 0, dy.shape[2], 0, dy.shape[0], "r"); // owv, oh, n
+  Expr start = r.x * kLanes;
+  Expr ow = (shifted ? Halide::min(start, outW - kLanes) : start) + v[5];
+  Expr o = v[0] * oTile + v[3];
+  Expr channel = (o / groupOut) * groupIn + v[2];
+  Expr gradient = dy.at({r.z, o, r.y, ow});
+  if (shifted) gradient = Halide::select(ow >= start, gradient, 0.0f);
+  Expr product = gradient * x.at({r.z, channel, windowInput(w, 0, r.y, v[1]),
+                                  windowInput(w, 1, ow, v[4])});
   Halide::Func partial = makeFunc("conv2d_backward_filter_lanes");
   defineAt(partial, v) = 0.0f;
   defineAt(partial, v) += product;
-  std::vector<Expr> filter = {dy.shape[1], groupIn, int32_t(w.kernel[0]), int32_t(w.kernel[1])};
-  std::vector<Expr> partialShape = filter;
-  partialShape.push_back(kLanes);
-  // Each (n, oh, ow) step loads dy once and reuses it for all KH*KW taps,
-  // whose accumulators stay in registers (when there are few enough).
-  int registerTile = w.kernel[0] * w.kernel[1] <= 25 ? 2 : 0;
+  std::vector<Expr> partialShape = {dy.shape[1] / oTile, kh, groupIn, oTile, kw, kLanes};
   std::vector<LoweredTensor> stored = {x};
   if (!dyRowsFill) stored.push_back(dy);
+  int registerTile = oTile * kw <= 25 ? 2 : 0;
   LoweredTensor lanes{partial, partialShape, ScheduleKind::Reduction, stored, registerTile};
+  // Per image, every tap row and input channel: the image's x and dy are
+  // read from cache KH * C times instead of from memory.
+  lanes.pureDimsInsideReduction = 2;
 
-  auto u = makeVars(4);
+  auto u = makeVars(4); // o, c, kh, kw
   Halide::RDom lane(0, kLanes, "lane");
   Halide::Func f = makeFunc("conv2d_backward_filter");
   defineAt(f, u) = 0.0f;
-  defineAt(f, u) += lanes.at({u[0], u[1], u[2], u[3], lane});
+  defineAt(f, u) += lanes.at({u[0] / oTile, u[2], u[1], u[0] % oTile, u[3], lane});
+  std::vector<Expr> filter = {dy.shape[1], groupIn, kh, kw};
   return {f, filter, ScheduleKind::Reduction, {lanes}};
 }
 

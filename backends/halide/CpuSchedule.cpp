@@ -43,9 +43,14 @@ void scheduleUpdates(Halide::Func f, int vector, bool parallel, int registerTile
       s.split(args[0], xo, xi, vector, TailStrategy::GuardWithIf);
       order.push_back(xi);
       for (int d = 1; d <= registerTile; ++d) order.push_back(args[size_t(d)]);
-      for (const auto &rv : s.get_schedule().rvars()) order.push_back(RVar(rv.var));
+      std::vector<Halide::Internal::ReductionVariable> rvars = s.get_schedule().rvars();
+      size_t inside = t && !rvars.empty() ? size_t(t->pureDimsInsideReduction) : 0;
+      for (size_t i = 0; i + 1 < rvars.size(); ++i) order.push_back(RVar(rvars[i].var));
+      size_t firstOuter = size_t(registerTile) + 1;
+      for (size_t i = firstOuter; i < firstOuter + inside; ++i) order.push_back(args[i]);
+      if (!rvars.empty()) order.push_back(RVar(rvars.back().var));
       order.push_back(xo);
-      for (size_t i = size_t(registerTile) + 1; i < args.size(); ++i) order.push_back(args[i]);
+      for (size_t i = firstOuter + inside; i < args.size(); ++i) order.push_back(args[i]);
       s.reorder(order);
       s.vectorize(xi);
       for (int d = 1; d <= registerTile; ++d) s.unroll(args[size_t(d)]);

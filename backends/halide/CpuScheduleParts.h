@@ -22,6 +22,7 @@ void schedulePure(Halide::Func f, int vector, int64_t inner = 0);
 /// `registerTile` more pure dims (after dim 0, static extents of `t`) go
 /// inside the reduction loops too, unrolled: their accumulators then stay in
 /// registers and each value the reduction reads is reused across them.
+/// `t->pureDimsInsideReduction` more go inside the outermost reduction loop.
 void scheduleUpdates(Halide::Func f, int vector, bool parallel = true, int registerTile = 0,
                      const LoweredTensor *t = nullptr);
 

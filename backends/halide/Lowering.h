@@ -47,6 +47,11 @@ struct LoweredTensor {
   /// Reductions only: how many pure dims after the innermost (all with
   /// static extents) the schedule keeps in registers inside the reduction.
   int registerTile = 0;
+  /// Reductions with a register tile only: this many pure dims after the
+  /// tile's run inside the outermost reduction loop (over the images of a
+  /// batch) instead of outside all of it, so what one image contributes is
+  /// read from cache by each of them.
+  int pureDimsInsideReduction = 0;
   /// Reinterpretations (reshape, flatten) only: the shorter of the input's
   /// and the output's innermost static extents when it divides the longer.
   /// The schedule splits the innermost loop by it, so the unraveled index
