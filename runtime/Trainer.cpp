@@ -5,7 +5,9 @@
 #include "runtime/Error.h"
 #include "runtime/ProgressBar.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -18,8 +20,21 @@ double seconds() {
 }
 
 /// "NaN" or "infinite" for the first such element of an f32 tensor, else null.
+/// Runs after every training step over every updated value (1.3 M floats
+/// for SimpleConvNet with Adam), so the common case is one branch-free pass
+/// the compiler vectorizes: the largest exponent field, all ones only for a
+/// NaN or an infinity. A per-element isfinite() branch cost ~0.7 ms a step.
 const char *firstNonFinite(const Tensor &t) {
-  for (float v : t.span<float>())
+  constexpr uint32_t kExponent = 0x7f800000u;
+  std::span<const float> values = t.span<float>();
+  uint32_t largest = 0;
+  for (float v : values) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    largest = std::max(largest, bits & kExponent);
+  }
+  if (largest != kExponent) return nullptr;
+  for (float v : values)
     if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : "infinite";
   return nullptr;
 }

@@ -158,6 +158,9 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
   case ScheduleKind::HostCheck:
     Halide::Func(t.func).compute_root(); // a few labels: serial, scalar
     return;
+  case ScheduleKind::Transpose:
+    if (!scheduleTranspose(t, vector)) schedulePure(t.func, vector, innerElements(t));
+    return;
   }
 }
 
@@ -168,7 +171,8 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
 /// own (their register tiles compute whole vectors past the edge).
 int vectorWidth(const LoweredTensor &t, int natural) {
   ScheduleKind stage = t.kind == ScheduleKind::Epilogue ? t.stages.at(0).kind : t.kind;
-  bool tiled = stage == ScheduleKind::Matmul || stage == ScheduleKind::Convolution;
+  bool tiled = stage == ScheduleKind::Matmul || stage == ScheduleKind::Convolution ||
+               stage == ScheduleKind::Transpose;
   if (tiled || t.rowBlock > 0 || t.shape.empty()) return natural; // rowBlock: whole rows
   int64_t extent = staticExtent(t, t.rank() - 1);
   if (extent == 0) return natural;

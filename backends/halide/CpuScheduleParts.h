@@ -36,6 +36,11 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector);
 /// its rows are too wide for one tile.
 bool scheduleConvEpilogue(const LoweredTensor &t, int vector);
 
+/// A Transpose copy in square blocks of `vector` / 2 (TransposeSchedule.cpp);
+/// false, scheduling nothing, unless both extents are static and at least
+/// a block.
+bool scheduleTranspose(const LoweredTensor &t, int vector);
+
 /// pool = max over tiling windows of `conv` (an Epilogue over a Convolution
 /// stage): the conv's register tiles computed inside the pool's loops, its
 /// activation inlined into the pool's maximum, nothing of it stored

@@ -35,6 +35,8 @@ enum class ScheduleKind {
              // computed tile by tile inside this Func's loops (never stored whole)
   HostCheck, // an input validated by require() (labels in range): computed at root
              // on the host under every schedule, since GPU code cannot report errors
+  Transpose, // copy(j, i) = source(i, j) of a 2-D source (a transposed matmul
+             // operand): moved in square blocks through registers
 };
 
 struct LoweredTensor {

@@ -164,7 +164,7 @@ LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool 
     auto t = makeVars(2); // (k, j)
     Halide::Func copy = makeFunc("matmul_rhs_transposed");
     defineAt(copy, t) = rhs.at({t[1], t[0]});
-    stages.push_back({copy, {k, n}, ScheduleKind::Pointwise});
+    stages.push_back({copy, {k, n}, ScheduleKind::Transpose});
   }
   Expr b = transposeRhs ? stages[0].at({r, v[1]}) : rhs.at({r, v[1]});
   Halide::Func acc = makeFunc(name + "_acc");
