@@ -243,12 +243,17 @@ bool isOutput(const LoweredTensor &t, const std::vector<Halide::Func> &outputs) 
 /// itself Pointwise (or an Epilogue) over the same shape, so each element is
 /// read once. Left unscheduled, Halide inlines them into their consumer: a
 /// chain like the Adam update becomes one loop, with no intermediate tensor
-/// written or read back.
+/// written or read back. Views (reshapes that only split dims) are inlined
+/// into every consumer: reading through one costs nothing.
 std::set<std::string> inlinableTensors(const std::vector<LoweredTensor> &tensors,
                                        const Readers &readers,
                                        const std::vector<Halide::Func> &outputs) {
   std::set<std::string> inlinable;
   for (const LoweredTensor &t : tensors) {
+    if (t.view && !isOutput(t, outputs)) {
+      inlinable.insert(t.func.name());
+      continue;
+    }
     const LoweredTensor *consumer = readers.onlyConsumer(t);
     if (!t.inlineIntoConsumer || t.kind != ScheduleKind::Pointwise || !consumer) continue;
     bool elementwise = consumer->kind == ScheduleKind::Pointwise ||

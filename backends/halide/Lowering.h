@@ -60,6 +60,10 @@ struct LoweredTensor {
   /// folds into contiguous loads instead of a division, a modulo and a gather
   /// per element.
   int64_t rowBlock = 0;
+  /// Reshapes that only split dims: every input index is linear in the
+  /// output's, so a consumer reads through it as cheaply as from a stored
+  /// copy. The CPU schedule never stores one (unless it is an output).
+  bool view = false;
   /// Set from the op's `nabla.inline` (--nabla-fuse-elementwise): the schedule
   /// may compute this tensor inside its consumer instead of storing it.
   bool inlineIntoConsumer = false;

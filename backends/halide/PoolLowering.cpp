@@ -51,6 +51,25 @@ Halide::Func windowArgmax(const LoweredTensor &input, const WindowAttrs &w) {
   return best;
 }
 
+/// windowArgmax where windows tile the image: the taps unrolled into one
+/// pure definition (no padding, no reduction loop) that vectorizes along
+/// the row like any pointwise op. The same first-maximum rule: a tap wins
+/// only if it exceeds every earlier one.
+Halide::Func tilingWindowArgmax(const LoweredTensor &x, const WindowAttrs &w) {
+  auto v = makeVars(4);
+  Expr index = -1, best = kMinusInfinity;
+  for (int32_t i = 0; i < int32_t(w.kernel[0]); ++i)
+    for (int32_t j = 0; j < int32_t(w.kernel[1]); ++j) {
+      Expr value = x.at({v[0], v[1], windowInput(w, 0, v[2], i), windowInput(w, 1, v[3], j)});
+      Expr wins = value > best;
+      index = Halide::select(wins, i * int32_t(w.kernel[1]) + j, index);
+      best = Halide::select(wins, value, best);
+    }
+  Halide::Func f = makeFunc("max_pool_argmax");
+  defineAt(f, v) = Halide::Tuple(index, best);
+  return f;
+}
+
 /// Windows that tile the image stay inside it: the maximum of the window's
 /// taps needs no padding and no reduction loop, and a schedule may compute
 /// the input tile by tile inside it.
@@ -99,12 +118,14 @@ LoweredTensor lowerAvgPool(AvgPool2DOp op, const std::vector<LoweredTensor> &in)
 LoweredTensor lowerMaxPoolBackward(MaxPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {
   const LoweredTensor &input = in[0], &dy = in[1];
   WindowAttrs w = poolWindow(op);
-  Halide::Func best = windowArgmax(input, w);
-  LoweredTensor stage{best, pooledShape(w, input.shape), ScheduleKind::Reduction};
+  bool tiling = poolWindowsTile(op);
+  Halide::Func best = tiling ? tilingWindowArgmax(input, w) : windowArgmax(input, w);
+  LoweredTensor stage{best, pooledShape(w, input.shape),
+                      tiling ? ScheduleKind::Pointwise : ScheduleKind::Reduction};
   auto v = makeVars(4); // n, c, h, w
   Halide::Func f = makeFunc("max_pool2d_backward");
   int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]);
-  if (poolWindowsTile(op)) {
+  if (tiling) {
     // Windows tile the image (SimpleConvNet's 2x2 pool): a pointwise select.
     // The pixel's own window routes its gradient here when this is the
     // window's first maximum. (Pixels past the last whole window belong to

@@ -4,6 +4,8 @@
 
 #include "ir/Dialect.h"
 
+#include <optional>
+
 namespace nabla::halide {
 
 using Halide::Expr;
@@ -32,11 +34,53 @@ LoweredTensor lowerTranspose(TransposeOp op, const std::vector<LoweredTensor> &i
   return {f, shape, ScheduleKind::Pointwise};
 }
 
+/// The input index of a reinterpretation that only splits input dims into
+/// runs of output dims (a [N, 4320] gradient viewed as [N, 30, 12, 12]): each
+/// input dim's index is linear in its run's output indices, with no division
+/// or modulo. Empty unless every input dim is such a run (dynamic dims map
+/// to one equal dynamic dim; extra output dims must be 1).
+std::optional<std::vector<Expr>> splitIndex(const LoweredTensor &input,
+                                            const std::vector<Expr> &shape,
+                                            const std::vector<Var> &v) {
+  std::vector<Expr> index;
+  size_t o = 0;
+  for (int d = 0; d < input.rank(); ++d) {
+    int64_t want = constantValue(input.shape[d]);
+    if (!want) {
+      if (o == shape.size() || !Halide::Internal::can_prove(shape[o] == input.shape[d]))
+        return std::nullopt;
+      index.push_back(v[o++]);
+      continue;
+    }
+    Expr linear = 0;
+    int64_t got = 1;
+    while (got < want && o < shape.size()) {
+      int64_t extent = constantValue(shape[o]);
+      if (!extent) return std::nullopt;
+      linear = linear * int32_t(extent) + v[o++];
+      got *= extent;
+    }
+    if (got != want) return std::nullopt;
+    index.push_back(linear);
+  }
+  for (; o < shape.size(); ++o)
+    if (constantValue(shape[o]) != 1) return std::nullopt;
+  return index;
+}
+
 /// Row-major reinterpretation: the output index is linearized with the output
-/// shape and unraveled with the input shape.
+/// shape and unraveled with the input shape, unless it only splits dims
+/// (then it is a view, see LoweredTensor::view).
 LoweredTensor reinterpret(const LoweredTensor &input, const std::vector<Expr> &shape,
                           const std::string &name) {
   auto v = makeVars(int(shape.size()));
+  if (std::optional<std::vector<Expr>> index = splitIndex(input, shape, v)) {
+    Halide::Func f = makeFunc(name);
+    defineAt(f, v) = input.at(*index);
+    LoweredTensor out{f, shape, ScheduleKind::Pointwise};
+    out.view = true;
+    return out;
+  }
   Expr linear = 0;
   for (size_t i = 0; i < shape.size(); ++i) linear = linear * shape[i] + v[i];
   std::vector<Expr> index(input.rank());

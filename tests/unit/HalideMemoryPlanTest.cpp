@@ -139,5 +139,30 @@ TEST(HalideMemoryPlan, ConvsComputedInsideTheirPoolAreNeverStored) {
   EXPECT_GE(bytes[0] - bytes[1], convOutputs);
 }
 
+// A reshape that only splits dims ([N, 12] -> [N, 3, 4], a dynamic batch) is
+// a view: its consumers read through it and it is never stored. One that
+// merges dims needs a division per index and is stored.
+const char *kViews = R"(
+func @views(%x: tensor<?x12xf32>, %y: tensor<?x3x4xf32>) -> (tensor<?x3x4xf32>, tensor<?x12xf32>) {
+  %split = nabla.reshape %x {shape = [-1, 3, 4]} : (tensor<?x12xf32>) -> tensor<?x3x4xf32>
+  %a = nabla.add %split, %y : (tensor<?x3x4xf32>, tensor<?x3x4xf32>) -> tensor<?x3x4xf32>
+  %merged = nabla.reshape %y {shape = [-1, 12]} : (tensor<?x3x4xf32>) -> tensor<?x12xf32>
+  %b = nabla.mul %merged, %x : (tensor<?x12xf32>, tensor<?x12xf32>) -> tensor<?x12xf32>
+  return %a, %b : tensor<?x3x4xf32>, tensor<?x12xf32>
+}
+)";
+
+TEST(HalideMemoryPlan, ReshapesThatSplitDimsAreViews) {
+  reseed(15);
+  halide::Executable exe = compileSource(kViews, "views");
+  std::vector<Tensor> inputs = {randomTensor({7, 12}), randomTensor({7, 3, 4})};
+  std::vector<Tensor> outputs = exe.run(inputs);
+  std::vector<RefTensor> expected = referenceOracle(kViews, "views")(toRef(inputs));
+  expectTensorNear(outputs[0], expected[0], {1e-6, 1e-6}, "through the view"); // one f32 rounding
+  expectTensorNear(outputs[1], expected[1], {1e-6, 1e-6}, "through the stored reshape");
+  EXPECT_EQ(exe.scratchStats({inputs[0].shape(), inputs[1].shape()}).buffers, 1)
+      << "only the merging reshape is stored";
+}
+
 } // namespace
 } // namespace nabla::testing
