@@ -187,9 +187,70 @@ LoweredTensor lowerCol2Im(Col2ImOp op, const std::vector<LoweredTensor> &in) {
   return {f, shape, ScheduleKind::Reduction};
 }
 
+/// Rows of an output plane per register tile of the flat convolution: the
+/// fewest (at most 4) whose outputs fill whole 16-lane vectors, or 0 when
+/// row vectors waste less than a fifth of their lanes anyway (or none fit).
+int flatTileRows(int64_t outW) {
+  constexpr int64_t kLanes = 16;
+  if (outW <= 0 || (outW + kLanes - 1) / kLanes * kLanes * 4 < outW * 5) return 0;
+  for (int rows = 1; rows <= 4; ++rows)
+    if (rows * outW % kLanes == 0) return rows;
+  return 0;
+}
+
+/// convolve() for stride-1, undilated convs whose rows waste a fifth of
+/// their vector lanes or more (SimpleConvNet's 24-wide rows in 16-lane
+/// vectors: 32 lanes computed per 24 outputs). The accumulation runs over
+/// p = oh * OW + ow, the plane flattened: its vectors are always full. Its
+/// taps read `shifted`, per tap column kw a copy of the zero-bordered input
+/// shifted left by kw and cut to OW columns, flattened the same way, so tap
+/// (kh, kw) of output p is element p + kh * OW of copy kw: one contiguous
+/// vector load. The copies hold KW times the input (SimpleConvNet: 13 KB
+/// per image).
+LoweredTensor convolveFlat(const std::vector<LoweredTensor> &in, const WindowAttrs &w,
+                           int32_t groups, int64_t outW, int rows) {
+  const LoweredTensor &filter = in[1];
+  LoweredTensor x = padSpatial(in[0], 0.0f);
+  int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]), width = int32_t(outW);
+  Expr outH = w.outputSize(0, in[0].shape[2]);
+  Expr taps = outH + (kh - 1); // input rows the taps read
+  auto s = makeVars(4);        // n, c, kw, q = row * OW + column
+  Halide::Func shifted = makeFunc("conv2d_shifted_input");
+  defineAt(shifted, s) = x.at({s[0], s[1], s[3] / width - int32_t(w.padBegin[0]),
+                               s[3] % width - int32_t(w.padBegin[1]) + s[2]});
+  LoweredTensor copies{shifted, {in[0].shape[0], in[0].shape[1], kw, taps * width},
+                       ScheduleKind::Pointwise};
+  copies.rowBlock = outW; // computed row by row: the unravel folds
+
+  Expr outChannels = filter.shape[0], groupIn = filter.shape[1];
+  Expr groupOut = outChannels / groups;
+  auto v = makeVars(3); // n, o, p
+  Halide::RDom r(0, kw, 0, kh, 0, groupIn, "r"); // kw, kh, c
+  Expr channel = (v[1] / groupOut) * groupIn + r.z;
+  Expr tap = copies.at({v[0], channel, r.x, v[2] + r.y * width}) * filter.at({v[1], r.z, r.y, r.x});
+  Halide::Func flat = makeFunc("conv2d_acc");
+  defineAt(flat, v) = in.size() > 2 ? in[2].at({v[1]}) : Expr(0.0f);
+  defineAt(flat, v) += tap;
+
+  // The NCHW view of the flat planes, inlined into the epilogue.
+  auto u = makeVars(4); // n, o, oh, ow
+  Halide::Func view = makeFunc("conv2d_planes");
+  defineAt(view, u) = flat(u[2] * width + u[3], u[1], u[0]);
+  std::vector<Expr> shape = {in[0].shape[0], outChannels, outH, width};
+  LoweredTensor conv{view, shape, ScheduleKind::Convolution, {copies}};
+  conv.flatAccumulation = flat;
+  conv.flatTileRows = rows;
+  return conv;
+}
+
 } // namespace
 
 LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups) {
+  int64_t outW = constantValue(w.outputSize(1, in[0].shape[3]));
+  bool unitSteps = w.stride[0] == 1 && w.stride[1] == 1 && w.dilation[0] == 1 &&
+                   w.dilation[1] == 1;
+  if (int rows = unitSteps ? flatTileRows(outW) : 0)
+    return convolveFlat(in, w, groups, outW, rows);
   const LoweredTensor &filter = in[1];
   // The input with a zero border, stored (a stage of the accumulation): the
   // schedule's register tiles cover whole vectors and may compute a few

@@ -13,6 +13,7 @@
 // and the pool's maximum reads the accumulators before they leave registers.
 #include "backends/halide/CpuScheduleParts.h"
 
+#include <numeric>
 #include <optional>
 
 namespace nabla::halide {
@@ -68,29 +69,71 @@ std::optional<ConvTile> convTile(int64_t outW, int64_t outH, int64_t outC, int n
   return best;
 }
 
-/// The accumulation of one tile, computed at `loop` of `consumer` in a
-/// buffer of whole vectors (RoundUp) that LLVM keeps in registers across all
-/// the taps.
-void scheduleTileAccumulation(Halide::Func acc, Halide::Func consumer, Var loop,
+/// The tile of a flat convolution (LoweredTensor::flatAccumulation): rows
+/// x outW outputs in whole vectors x output channels, the fewest rows that
+/// fill whole vectors and cover whole windows of `rowMultiple`; the most
+/// accumulators (at most 24) for those rows.
+std::optional<ConvTile> flatConvTile(const LoweredTensor &conv, int64_t outW, int64_t outC,
+                                     int natural, int rowMultiple) {
+  ConvTile best;
+  best.vector = natural;
+  best.rows = std::lcm(conv.flatTileRows, rowMultiple);
+  if (best.rows * outW % natural) return std::nullopt;
+  best.vectors = int(best.rows * outW / natural);
+  for (int channels = 1; channels <= outC && channels * best.vectors <= kAccumulators; ++channels)
+    if (outC % channels == 0) best.channels = channels;
+  if (!best.channels) return std::nullopt;
+  return best;
+}
+
+/// The register tile for `conv`'s accumulation over rows x outW outputs
+/// per plane (see convTile and flatConvTile).
+std::optional<ConvTile> tileFor(const LoweredTensor &conv, int64_t outW, int64_t outH,
+                                int64_t outC, int natural, int rowMultiple = 1) {
+  if (outW == 0 || outH == 0 || outC == 0) return std::nullopt;
+  if (conv.flatAccumulation.defined())
+    return flatConvTile(conv, outW, outC, natural, rowMultiple);
+  return convTile(outW, outH, outC, natural, rowMultiple);
+}
+
+/// The accumulation of one tile of `conv`, computed at `loop` of `consumer`
+/// in a buffer of whole vectors (RoundUp) that LLVM keeps in registers
+/// across all the taps. Its pure dims inside the image: (w, h, c), or (p, c)
+/// for a flat accumulation.
+void scheduleTileAccumulation(const LoweredTensor &conv, Halide::Func consumer, Var loop,
                               const ConvTile &tile) {
+  Halide::Func acc = conv.flatAccumulation.defined() ? conv.flatAccumulation : conv.func;
   acc.compute_at(consumer, loop);
-  std::vector<Var> a = acc.args(); // (w, h, c, n)
+  std::vector<Var> a = acc.args();
+  std::vector<Var> tiled(a.begin() + 1, a.end() - 1); // unrolled: rows (not flat), channels
   Var av("av"), al("al");
-  acc.split(a[0], av, al, tile.vector, TailStrategy::RoundUp)
-      .vectorize(al)
-      .unroll(av)
-      .unroll(a[1])
-      .unroll(a[2]);
+  acc.split(a[0], av, al, tile.vector, TailStrategy::RoundUp).vectorize(al).unroll(av);
+  for (const Var &d : tiled) acc.unroll(d);
   Halide::Stage update = acc.update(0);
-  std::vector<VarOrRVar> order = {al, av, a[1], a[2]};
+  std::vector<VarOrRVar> order = {al, av};
+  order.insert(order.end(), tiled.begin(), tiled.end());
   for (const auto &rv : update.get_schedule().rvars()) order.push_back(RVar(rv.var));
-  order.push_back(a[3]);
+  order.push_back(a.back());
   update.split(a[0], av, al, tile.vector, TailStrategy::RoundUp)
       .reorder(order)
       .vectorize(al)
-      .unroll(av)
-      .unroll(a[1])
-      .unroll(a[2]);
+      .unroll(av);
+  for (const Var &d : tiled) update.unroll(d);
+}
+
+/// Vectorizes `f`'s rows of `width` (its innermost dim): edge vectors shift
+/// inwards when a flat accumulation computed the whole row (recomputing a
+/// few outputs of a pure epilogue), else lanes past the row's end are
+/// guarded; a row narrower than a vector is one vector.
+void vectorizeRows(Halide::Func f, const LoweredTensor &conv, int64_t width, int vector) {
+  Var x = f.args()[0], xv("wv"), xl("wl");
+  if (width < vector) {
+    f.vectorize(x);
+    return;
+  }
+  TailStrategy edge = conv.flatAccumulation.defined() ? TailStrategy::ShiftInwards
+                                                      : TailStrategy::GuardWithIf;
+  f.split(x, xv, xl, vector, edge).vectorize(xl);
 }
 
 } // namespace
@@ -98,7 +141,7 @@ void scheduleTileAccumulation(Halide::Func acc, Halide::Func consumer, Var loop,
 bool scheduleConvEpilogue(const LoweredTensor &t, int natural) {
   const LoweredTensor &conv = t.stages.at(0);
   int64_t outW = staticExtent(conv, 3), outH = staticExtent(conv, 2), outC = staticExtent(conv, 1);
-  std::optional<ConvTile> tile = convTile(outW, outH, outC, natural);
+  std::optional<ConvTile> tile = tileFor(conv, outW, outH, outC, natural);
   if (!tile) return false;
 
   // The output (w, h, c, n): a task per (block of channels, image); inside
@@ -106,30 +149,28 @@ bool scheduleConvEpilogue(const LoweredTensor &t, int natural) {
   // every tile has the same constant size.
   Halide::Func f = t.func;
   std::vector<Var> args = f.args();
-  Var ho("ho"), hi("hi"), co("co"), ci("ci"), wv("wv"), wl("wl"), task("task");
+  Var ho("ho"), hi("hi"), co("co"), ci("ci"), task("task");
   f.compute_root()
       .bound(args[0], 0, int32_t(outW))
       .bound(args[2], 0, int32_t(outC))
       .split(args[1], ho, hi, tile->rows, TailStrategy::ShiftInwards)
       .split(args[2], co, ci, tile->channels, TailStrategy::RoundUp) // channels divides outC
-      .split(args[0], wv, wl, tile->vector, TailStrategy::GuardWithIf)
-      .reorder(wl, wv, hi, ci, ho, co, args[3])
-      .vectorize(wl)
-      .fuse(co, args[3], task)
-      .parallel(task);
+      .reorder(args[0], hi, ci, ho, co, args[3]);
+  vectorizeRows(f, conv, outW, tile->vector);
+  f.fuse(co, args[3], task).parallel(task);
 
-  scheduleTileAccumulation(conv.func, f, ho, *tile);
+  scheduleTileAccumulation(conv, f, ho, *tile);
   return true;
 }
 
-bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &conv, int natural) {
-  const LoweredTensor &acc = conv.stages.at(0);
+bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &epilogue, int natural) {
+  const LoweredTensor &conv = epilogue.stages.at(0);
   int64_t poolW = staticExtent(pool, 3), poolH = staticExtent(pool, 2),
-          outC = staticExtent(acc, 1);
+          outC = staticExtent(conv, 1);
   int kh = int(pool.tilingWindow[0]), kw = int(pool.tilingWindow[1]);
-  if (!kh || !kw || !poolW || !poolH || !staticExtent(acc, 3)) return false;
+  if (!kh || !kw || !poolW || !poolH || !staticExtent(conv, 3)) return false;
   // Only the rows and columns that whole windows cover are computed.
-  std::optional<ConvTile> tile = convTile(poolW * kw, poolH * kh, outC, natural, kh);
+  std::optional<ConvTile> tile = tileFor(conv, poolW * kw, poolH * kh, outC, natural, kh);
   if (!tile) return false;
 
   // The pool (w, h, c, n): a task per (block of channels, image), as the
@@ -148,7 +189,7 @@ bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &conv, int 
   if (poolW <= natural) p.vectorize(args[0]); // the whole pooled row
   else p.vectorize(args[0], natural, TailStrategy::ShiftInwards);
   p.unroll(hi).unroll(ci).fuse(co, args[3], task).parallel(task);
-  scheduleTileAccumulation(acc.func, p, ho, *tile);
+  scheduleTileAccumulation(conv, p, ho, *tile);
   return true;
 }
 

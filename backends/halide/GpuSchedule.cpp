@@ -142,7 +142,10 @@ void schedule(const LoweredTensor &t, std::set<std::string> &done) {
     done.insert(acc.func.name());
     for (const LoweredTensor &input : acc.stages) schedule(input, done);
     scheduleFunc(t.func);
-    Halide::Func(acc.func).compute_at(t.func, innermostThread(size_t(t.rank())));
+    // A flat convolution's NCHW view is inlined; its accumulation is the Func.
+    Halide::Func accumulation =
+        acc.flatAccumulation.defined() ? acc.flatAccumulation : Halide::Func(acc.func);
+    accumulation.compute_at(t.func, innermostThread(size_t(t.rank())));
     return;
   }
   for (const LoweredTensor &stage : t.stages) schedule(stage, done);

@@ -71,6 +71,11 @@ struct LoweredTensor {
   /// padding): the window [KH, KW]. The CPU schedule may then compute the
   /// convolution it reads tile by tile inside it (--nabla-fuse-conv-pool).
   std::array<int64_t, 2> tilingWindow = {0, 0};
+  /// Convolutions only, when defined: the accumulation over flattened output
+  /// planes (n, o, oh * OW + ow) that `func` only views as NCHW; the schedule
+  /// computes this one. Its tiles span `flatTileRows` rows, whole vectors.
+  Halide::Func flatAccumulation = {};
+  int flatTileRows = 0;
   /// Matmuls only: the Funcs its update reads as A and B, which the GPU
   /// schedule stages through shared memory tile by tile.
   std::vector<Halide::Func> operands = {};

@@ -57,6 +57,11 @@ std::vector<ConvCase> convCases() {
       {{2, 1, 28, 28}, 30, 1, {{5, 5}}, true},                              // SimpleConvNet conv1
       {{2, 5, 10, 10}, 7, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, true}, // DeepConvNet-like
       {{1, 3, 8, 9}, 4, 1, {{3, 2}, {1, 1}, {1, 1}, {0, 1, 2, 0}}, false},  // asymmetric pads
+      // Rows of 12, 24 and 8 outputs run as flat planes (whole 16-lane vectors
+      // over oh * OW + ow, convolveFlat): with pads, groups, a 1x1 kernel.
+      {{2, 3, 12, 12}, 5, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, true},
+      {{2, 4, 22, 24}, 6, 2, {{3, 5}, {1, 1}, {1, 1}, {1, 2, 1, 2}}, true},
+      {{1, 2, 10, 8}, 3, 1, {{1, 1}}, false},
   };
 }
 } // namespace

@@ -95,20 +95,24 @@ TEST(HalideMemoryPlan, MarkedValuesAreComputedInlineWithoutABuffer) {
 // Convolutions --nabla-fuse-conv-pool marked are computed inside the max pool
 // that reads them and never stored: SimpleConvNet's conv + relu + 2x2 pool
 // (dynamic batch); a padded 3-channel conv whose 9x9 output leaves the last
-// row and column out of the 2x2 windows; 3x3 windows (tiles of 3 rows). The
-// same functions without the marks store each conv's output once more.
+// row and column out of the 2x2 windows; 3x3 windows (tiles of 3 rows); a
+// 12-wide conv computed as flat planes in tiles of 4 rows. The same
+// functions without the marks store each conv's output once more.
 std::string convPools(const std::string &mark) {
   return R"(
 func @pools(%x: tensor<?x1x28x28xf32>, %w: tensor<30x1x5x5xf32>, %b: tensor<30xf32>,
-            %x2: tensor<2x3x9x9xf32>, %w2: tensor<8x3x3x3xf32>, %w3: tensor<4x3x3x3xf32>)
-    -> (tensor<?x30x12x12xf32>, tensor<2x8x4x4xf32>, tensor<2x4x2x2xf32>) {
+            %x2: tensor<2x3x9x9xf32>, %w2: tensor<8x3x3x3xf32>, %w3: tensor<4x3x3x3xf32>,
+            %x4: tensor<?x2x14x14xf32>, %w4: tensor<6x2x3x3xf32>)
+    -> (tensor<?x30x12x12xf32>, tensor<2x8x4x4xf32>, tensor<2x4x2x2xf32>, tensor<?x6x6x6xf32>) {
   %y = nabla.fused_conv2d %x, %w, %b {activation = "relu")" + mark + R"(} : (tensor<?x1x28x28xf32>, tensor<30x1x5x5xf32>, tensor<30xf32>) -> tensor<?x30x24x24xf32>
   %p = nabla.max_pool2d %y {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x30x24x24xf32>) -> tensor<?x30x12x12xf32>
   %y2 = nabla.conv2d %x2, %w2 {pads = [1, 1, 1, 1])" + mark + R"(} : (tensor<2x3x9x9xf32>, tensor<8x3x3x3xf32>) -> tensor<2x8x9x9xf32>
   %p2 = nabla.max_pool2d %y2 {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<2x8x9x9xf32>) -> tensor<2x8x4x4xf32>
   %y3 = nabla.conv2d %x2, %w3 {strides = [1, 1])" + mark + R"(} : (tensor<2x3x9x9xf32>, tensor<4x3x3x3xf32>) -> tensor<2x4x7x7xf32>
   %p3 = nabla.max_pool2d %y3 {kernel_shape = [3, 3], strides = [3, 3]} : (tensor<2x4x7x7xf32>) -> tensor<2x4x2x2xf32>
-  return %p, %p2, %p3 : tensor<?x30x12x12xf32>, tensor<2x8x4x4xf32>, tensor<2x4x2x2xf32>
+  %y4 = nabla.conv2d %x4, %w4 {strides = [1, 1])" + mark + R"(} : (tensor<?x2x14x14xf32>, tensor<6x2x3x3xf32>) -> tensor<?x6x12x12xf32>
+  %p4 = nabla.max_pool2d %y4 {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x6x12x12xf32>) -> tensor<?x6x6x6xf32>
+  return %p, %p2, %p3, %p4 : tensor<?x30x12x12xf32>, tensor<2x8x4x4xf32>, tensor<2x4x2x2xf32>, tensor<?x6x6x6xf32>
 }
 )";
 }
@@ -117,7 +121,8 @@ TEST(HalideMemoryPlan, ConvsComputedInsideTheirPoolAreNeverStored) {
   reseed(14);
   std::vector<Tensor> inputs = {randomTensor({3, 1, 28, 28}), randomTensor({30, 1, 5, 5}),
                                 randomTensor({30}),           randomTensor({2, 3, 9, 9}),
-                                randomTensor({8, 3, 3, 3}),   randomTensor({4, 3, 3, 3})};
+                                randomTensor({8, 3, 3, 3}),   randomTensor({4, 3, 3, 3}),
+                                randomTensor({3, 2, 14, 14}), randomTensor({6, 2, 3, 3})};
   std::vector<Shape> shapes;
   for (const Tensor &t : inputs) shapes.push_back(t.shape());
   std::vector<RefTensor> expected = referenceOracle(convPools(""), "pools")(toRef(inputs));
@@ -134,8 +139,8 @@ TEST(HalideMemoryPlan, ConvsComputedInsideTheirPoolAreNeverStored) {
     buffers[marked] = stats.buffers;
     bytes[marked] = stats.unplannedBytes;
   }
-  EXPECT_EQ(buffers[0] - buffers[1], 3) << "one conv output per pool is no longer stored";
-  int64_t convOutputs = 4 * (3 * 30 * 24 * 24 + 2 * 8 * 9 * 9 + 2 * 4 * 7 * 7);
+  EXPECT_EQ(buffers[0] - buffers[1], 4) << "one conv output per pool is no longer stored";
+  int64_t convOutputs = 4 * (3 * 30 * 24 * 24 + 2 * 8 * 9 * 9 + 2 * 4 * 7 * 7 + 3 * 6 * 12 * 12);
   EXPECT_GE(bytes[0] - bytes[1], convOutputs);
 }
 
