@@ -247,10 +247,11 @@ LoweredTensor convolveFlat(const std::vector<LoweredTensor> &in, const WindowAtt
 
 LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups) {
   int64_t outW = constantValue(w.outputSize(1, in[0].shape[3]));
+  int64_t outH = constantValue(w.outputSize(0, in[0].shape[2]));
   bool unitSteps = w.stride[0] == 1 && w.stride[1] == 1 && w.dilation[0] == 1 &&
                    w.dilation[1] == 1;
-  if (int rows = unitSteps ? flatTileRows(outW) : 0)
-    return convolveFlat(in, w, groups, outW, rows);
+  int rows = unitSteps ? flatTileRows(outW) : 0;
+  if (rows && outH >= rows) return convolveFlat(in, w, groups, outW, rows);
   const LoweredTensor &filter = in[1];
   // The input with a zero border, stored (a stage of the accumulation): the
   // schedule's register tiles cover whole vectors and may compute a few

@@ -73,12 +73,13 @@ std::optional<ConvTile> convTile(int64_t outW, int64_t outH, int64_t outC, int n
 /// x outW outputs in whole vectors x output channels, the fewest rows that
 /// fill whole vectors and cover whole windows of `rowMultiple`; the most
 /// accumulators (at most 24) for those rows.
-std::optional<ConvTile> flatConvTile(const LoweredTensor &conv, int64_t outW, int64_t outC,
-                                     int natural, int rowMultiple) {
+std::optional<ConvTile> flatConvTile(const LoweredTensor &conv, int64_t outW, int64_t outH,
+                                     int64_t outC, int natural, int rowMultiple) {
   ConvTile best;
   best.vector = natural;
   best.rows = std::lcm(conv.flatTileRows, rowMultiple);
-  if (best.rows * outW % natural) return std::nullopt;
+  // Edge tiles shift inwards: a tile must fit in the plane.
+  if (best.rows > outH || best.rows * outW % natural) return std::nullopt;
   best.vectors = int(best.rows * outW / natural);
   for (int channels = 1; channels <= outC && channels * best.vectors <= kAccumulators; ++channels)
     if (outC % channels == 0) best.channels = channels;
@@ -92,7 +93,7 @@ std::optional<ConvTile> tileFor(const LoweredTensor &conv, int64_t outW, int64_t
                                 int64_t outC, int natural, int rowMultiple = 1) {
   if (outW == 0 || outH == 0 || outC == 0) return std::nullopt;
   if (conv.flatAccumulation.defined())
-    return flatConvTile(conv, outW, outC, natural, rowMultiple);
+    return flatConvTile(conv, outW, outH, outC, natural, rowMultiple);
   return convTile(outW, outH, outC, natural, rowMultiple);
 }
 

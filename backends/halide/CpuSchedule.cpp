@@ -90,7 +90,10 @@ void scheduleReinterpret(const LoweredTensor &t, int vector) {
 /// one output plane (or row) per task, the accumulation computed per task
 /// inside it, so only a cache-sized piece of it ever exists.
 void scheduleGenericEpilogue(const LoweredTensor &t, int vector) {
-  Halide::Func f = t.func, acc = t.stages.at(0).func;
+  const LoweredTensor &stage = t.stages.at(0);
+  // A flat convolution's NCHW view is inlined; its accumulation is the Func.
+  Halide::Func f = t.func,
+               acc = stage.flatAccumulation.defined() ? stage.flatAccumulation : stage.func;
   f.compute_root();
   std::vector<Var> args = f.args();
   f.vectorize(args[0], vector, TailStrategy::GuardWithIf);

@@ -62,6 +62,8 @@ std::vector<ConvCase> convCases() {
       {{2, 3, 12, 12}, 5, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, true},
       {{2, 4, 22, 24}, 6, 2, {{3, 5}, {1, 1}, {1, 1}, {1, 2, 1, 2}}, true},
       {{1, 2, 10, 8}, 3, 1, {{1, 1}}, false},
+      // 12 wide but one row: fewer rows than a flat tile, so row tiles.
+      {{1, 2, 3, 14}, 2, 1, {{3, 3}}, true},
   };
 }
 } // namespace
