@@ -122,19 +122,32 @@ void scheduleTileAccumulation(const LoweredTensor &conv, Halide::Func consumer, 
   for (const Var &d : tiled) update.unroll(d);
 }
 
-/// Vectorizes `f`'s rows of `width` (its innermost dim): edge vectors shift
-/// inwards when a flat accumulation computed the whole row (recomputing a
-/// few outputs of a pure epilogue), else lanes past the row's end are
-/// guarded; a row narrower than a vector is one vector.
-void vectorizeRows(Halide::Func f, const LoweredTensor &conv, int64_t width, int vector) {
-  Var x = f.args()[0], xv("wv"), xl("wl");
-  if (width < vector) {
-    f.vectorize(x);
-    return;
+/// Schedules a tiled conv output `f` (w, h, c, n) (the conv's epilogue, or
+/// the pool computed over it): a task per (block of tile.channels channels,
+/// image); inside it one tile of `rows` rows at a time, shifted inwards at
+/// the bottom edge so every tile has the same constant size; rows of `width`
+/// in vectors of `vector`, as one vector when narrower, else with `edge`
+/// vectors at the row's end. Returns the loop over tiles, where the tile's
+/// accumulation is computed.
+Var tileOutput(Halide::Func f, int64_t width, int64_t outC, int rows, const ConvTile &tile,
+               int vector, TailStrategy edge, bool unrollTile) {
+  std::vector<Var> args = f.args();
+  Var ho("ho"), hi("hi"), co("co"), ci("ci"), task("task");
+  f.compute_root()
+      .bound(args[0], 0, int32_t(width))
+      .bound(args[2], 0, int32_t(outC))
+      .split(args[1], ho, hi, rows, TailStrategy::ShiftInwards)
+      .split(args[2], co, ci, tile.channels, TailStrategy::RoundUp) // channels divides outC
+      .reorder(args[0], hi, ci, ho, co, args[3]);
+  if (width <= vector) {
+    f.vectorize(args[0]);
+  } else {
+    Var xv("wv"), xl("wl");
+    f.split(args[0], xv, xl, vector, edge).vectorize(xl);
   }
-  TailStrategy edge = conv.flatAccumulation.defined() ? TailStrategy::ShiftInwards
-                                                      : TailStrategy::GuardWithIf;
-  f.split(x, xv, xl, vector, edge).vectorize(xl);
+  if (unrollTile) f.unroll(hi).unroll(ci);
+  f.fuse(co, args[3], task).parallel(task);
+  return ho;
 }
 
 } // namespace
@@ -145,22 +158,13 @@ bool scheduleConvEpilogue(const LoweredTensor &t, int natural) {
   std::optional<ConvTile> tile = tileFor(conv, outW, outH, outC, natural);
   if (!tile) return false;
 
-  // The output (w, h, c, n): a task per (block of channels, image); inside
-  // it, one tile of rows at a time. Rows shift inwards at the bottom edge, so
-  // every tile has the same constant size.
-  Halide::Func f = t.func;
-  std::vector<Var> args = f.args();
-  Var ho("ho"), hi("hi"), co("co"), ci("ci"), task("task");
-  f.compute_root()
-      .bound(args[0], 0, int32_t(outW))
-      .bound(args[2], 0, int32_t(outC))
-      .split(args[1], ho, hi, tile->rows, TailStrategy::ShiftInwards)
-      .split(args[2], co, ci, tile->channels, TailStrategy::RoundUp) // channels divides outC
-      .reorder(args[0], hi, ci, ho, co, args[3]);
-  vectorizeRows(f, conv, outW, tile->vector);
-  f.fuse(co, args[3], task).parallel(task);
-
-  scheduleTileAccumulation(conv, f, ho, *tile);
+  // Lanes past the row's end are guarded, unless a flat accumulation
+  // computed whole rows: then edge vectors shift inwards (recomputing a few
+  // outputs of a pure epilogue).
+  TailStrategy edge = conv.flatAccumulation.defined() ? TailStrategy::ShiftInwards
+                                                      : TailStrategy::GuardWithIf;
+  Var tiles = tileOutput(t.func, outW, outC, tile->rows, *tile, tile->vector, edge, false);
+  scheduleTileAccumulation(conv, t.func, tiles, *tile);
   return true;
 }
 
@@ -174,23 +178,12 @@ bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &epilogue, 
   std::optional<ConvTile> tile = tileFor(conv, poolW * kw, poolH * kh, outC, natural, kh);
   if (!tile) return false;
 
-  // The pool (w, h, c, n): a task per (block of channels, image), as the
-  // conv's own schedule; inside it one tile of pooled rows at a time, whose
-  // windows read the accumulators while they are still in registers. The
-  // conv's activation is inlined into the pool's maximum.
-  Halide::Func p = pool.func;
-  std::vector<Var> args = p.args();
-  Var ho("ho"), hi("hi"), co("co"), ci("ci"), task("task");
-  p.compute_root()
-      .bound(args[0], 0, int32_t(poolW))
-      .bound(args[2], 0, int32_t(outC))
-      .split(args[1], ho, hi, tile->rows / kh, TailStrategy::ShiftInwards)
-      .split(args[2], co, ci, tile->channels, TailStrategy::RoundUp) // channels divides outC
-      .reorder(args[0], hi, ci, ho, co, args[3]);
-  if (poolW <= natural) p.vectorize(args[0]); // the whole pooled row
-  else p.vectorize(args[0], natural, TailStrategy::ShiftInwards);
-  p.unroll(hi).unroll(ci).fuse(co, args[3], task).parallel(task);
-  scheduleTileAccumulation(conv, p, ho, *tile);
+  // The pool's loops are the conv's own tiles of whole windows: each tile of
+  // pooled rows reads the accumulators while they are still in registers.
+  // The conv's activation is inlined into the pool's maximum.
+  Var tiles = tileOutput(pool.func, poolW, outC, tile->rows / kh, *tile, natural,
+                         TailStrategy::ShiftInwards, true);
+  scheduleTileAccumulation(conv, pool.func, tiles, *tile);
   return true;
 }
 
