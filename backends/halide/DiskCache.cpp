@@ -1,5 +1,6 @@
 #include "backends/halide/DiskCache.h"
 
+#include "backends/halide/ParallelCodegen.h"
 #include "backends/halide/SharedLibrary.h"
 #include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
@@ -110,13 +111,20 @@ std::map<std::string, std::shared_ptr<SharedLibrary>> &runtimes() {
   return *loaded;
 }
 
-std::string runtimeFileName(const Halide::Target &target) {
-  return "halide_runtime_" + hexHash(std::string(NABLA_HALIDE_VERSION) + "\n" + target.to_string()) +
-         ".so";
+/// The runtime of pipelines for `target`: one for all the pipeline-only
+/// features (assertions on or off, 64-bit indexing), so that a process loads
+/// one runtime, with one thread pool, per CPU.
+Halide::Target runtimeTarget(const Halide::Target &target) {
+  return target.without_feature(Halide::Target::UserContext)
+      .without_feature(Halide::Target::NoRuntime)
+      .without_feature(Halide::Target::NoAsserts)
+      .without_feature(Halide::Target::NoBoundsQuery)
+      .without_feature(Halide::Target::LargeBuffers);
 }
 
-Halide::Target runtimeTarget(const Halide::Target &target) {
-  return target.without_feature(Halide::Target::UserContext).without_feature(Halide::Target::NoRuntime);
+std::string runtimeFileName(const Halide::Target &target) {
+  return "halide_runtime_" +
+         hexHash(std::string(NABLA_HALIDE_VERSION) + "\n" + runtimeTarget(target).to_string()) + ".so";
 }
 
 Halide::Target pipelineTarget(const Halide::Target &target) {
@@ -238,16 +246,21 @@ std::shared_ptr<CachedPipeline> DiskCache::store(const std::string &key, Halide:
                                                  const Halide::Target &target) {
   ensureRuntime(target); // also recreates the directory if it was removed
   std::string base = directory_ + "/" + hexHash(key);
-  std::string object = base + ".o.tmp." + std::to_string(getpid());
-  pipeline.compile_to_object(object, args, kFunctionName, pipelineTarget(target));
+  std::vector<std::string> objects =
+      compileToObjects(pipeline, args, kFunctionName, pipelineTarget(target),
+                       base + ".tmp." + std::to_string(getpid()), codegenThreads());
+  auto removeObjects = [&] {
+    for (const std::string &object : objects) std::remove(object.c_str());
+  };
+  std::vector<std::string> inputs = objects;
+  inputs.push_back(directory_ + "/" + runtimeFileName(target));
   try {
-    linkSharedLibrary({object, directory_ + "/" + runtimeFileName(target)}, base + ".so",
-                      hexHash(key) + ".so");
+    linkSharedLibrary(inputs, base + ".so", hexHash(key) + ".so");
   } catch (...) {
-    std::remove(object.c_str());
+    removeObjects();
     throw;
   }
-  std::remove(object.c_str());
+  removeObjects();
   // The key last: a reader that finds it finds the library complete.
   writeFileAtomically(base + ".key", key);
   std::string error;

@@ -4,6 +4,7 @@
 #include "backends/halide/DiskCache.h"
 #include "backends/halide/ErrorCapture.h"
 #include "backends/halide/FunctionLowering.h"
+#include "backends/halide/HostChecks.h"
 #include "backends/halide/ScratchPlanner.h"
 #include "backends/halide/Targets.h"
 #include "backends/halide/TensorBuffer.h"
@@ -41,6 +42,8 @@ struct CompiledPipeline {
   LoweredFunction lowered; // empty when loaded from the disk cache
   std::shared_ptr<CachedPipeline> cached; // set: runs from the disk cache's library
   Halide::Target target;
+  HostChecks checks;
+  bool unchecked = false; // compiled without Halide's assertions: run checks first
   std::vector<DType> inputTypes, outputTypes;
   std::vector<std::string> inputNames, outputNames;
   double compileSeconds = 0;
@@ -111,10 +114,19 @@ std::string nameOf(mlir::DictionaryAttr attrs, const std::string &fallback) {
 /// from the pipeline's planner.
 struct RunContext : ErrorCapture {
   ScratchPlanner *scratch = nullptr;
+  bool unchecked = false; // the pipeline has no assertion to catch a failed allocation
 };
 
 void *poolMalloc(Halide::JITUserContext *context, size_t bytes) {
-  return static_cast<RunContext *>(context)->scratch->allocate(bytes);
+  auto *run = static_cast<RunContext *>(context);
+  void *block = run->scratch->allocate(bytes);
+  // Halide's assertion would report a null block; without it the pipeline
+  // would write through it. No way out of generated code but to stop here.
+  if (!block && run->unchecked) {
+    std::fprintf(stderr, "nabla: out of memory: a pipeline's scratch buffer of %zu bytes\n", bytes);
+    std::abort();
+  }
+  return block;
 }
 void poolFree(Halide::JITUserContext *context, void *block) {
   static_cast<RunContext *>(context)->scratch->release(block);
@@ -126,7 +138,7 @@ void warnOnce(const std::string &message) {
 }
 
 std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::string &name,
-                                          uint64_t hash, const Halide::Target &target) {
+                                          uint64_t hash, const Halide::Target &requested) {
   auto start = std::chrono::steady_clock::now();
   auto fn = std::make_shared<CompiledPipeline>();
   fn->name = name;
@@ -141,6 +153,11 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
   fn->shapes = std::make_unique<ShapeSpecializer>(fn->func);
   const char *plan = std::getenv("NABLA_HALIDE_PLAN_MEMORY");
   fn->scratch = std::make_unique<ScratchPlanner>(!(plan && std::string(plan) == "0"));
+  // CPU pipelines whose checks the caller makes (HostChecks.h) compile
+  // without Halide's assertions: half the compile time of a training step.
+  fn->checks = hostChecksOf(fn->func);
+  fn->unchecked = fn->checks.complete && !requested.has_gpu_feature();
+  const Halide::Target target = fn->unchecked ? uncheckedTarget(requested) : requested;
   fn->target = target;
   auto type = fn->func.getType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
@@ -297,6 +314,12 @@ void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tens
                   dtypeName(fn.outputTypes[i]) + " of shape " + shapeToString(shapes[i]) +
                   ", got " + (outputs[i].defined() ? outputs[i].describe() : "an empty handle"));
 
+  if (fn.unchecked) {
+    checkIndexInputs(fn.checks, inputs, fn.inputNames, where);
+    checkBufferSizes(inputs, fn.inputNames, where);
+    checkBufferSizes(outputs, fn.outputNames, where);
+  }
+
   // On a GPU target a resident tensor is its registered device copy; any
   // other input is uploaded (marked host-newer) and any other output is
   // copied back after the call.
@@ -326,6 +349,7 @@ void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tens
   context.handlers.custom_free = poolFree;
   context.handlers.custom_do_task = ScratchPlanner::runTask;
   context.scratch = fn.scratch.get();
+  context.unchecked = fn.unchecked;
   std::lock_guard<std::mutex> lock(fn.runMutex);
   fn.scratch->beginCall(shapeKey(shapesOf(inputs)));
   try {

@@ -1,5 +1,6 @@
 // Lowerings of the losses (softmax cross-entropy with its backward op, MSE).
 // Scalar results are rank-0 Funcs; the batch sum runs serially in f32.
+#include "backends/halide/HostChecks.h"
 #include "backends/halide/Lowering.h"
 
 #include "ir/Dialect.h"
@@ -12,9 +13,8 @@ namespace {
 
 /// The labels, checked against [0, classes): an out-of-range label stops the
 /// pipeline with an error naming it (as the reference interpreter does).
-LoweredTensor checkedLabels(const LoweredTensor &labels, Expr classes) {
-  return checkedIndices(labels, classes,
-                        "is a label outside softmax_cross_entropy's [0, classes) with classes");
+LoweredTensor checkedLabels(mlir::Operation *op, const LoweredTensor &labels, Expr classes) {
+  return checkedIndices(labels, classes, indexRangeMessage(op));
 }
 
 /// labels[n] as a class index. The clamp only tells bounds inference the
@@ -35,7 +35,7 @@ LoweredTensor lowerCrossEntropy(SoftmaxCrossEntropyOp op, const std::vector<Lowe
   f() = 0.0f;
   std::vector<LoweredTensor> stages = {logProbs};
   if (hasIndexLabels(op.getLabels())) {
-    stages.push_back(checkedLabels(labels, classes));
+    stages.push_back(checkedLabels(op, labels, classes));
     Halide::RDom n(0, batch, "n");
     f() -= logProbs.at({n, classIndex(stages.back(), n, classes)});
   } else {
@@ -55,7 +55,7 @@ LoweredTensor lowerCrossEntropyBackward(SoftmaxCrossEntropyBackwardOp op,
   std::vector<LoweredTensor> stages = {probs};
   Expr target;
   if (hasIndexLabels(op.getLabels())) {
-    stages.push_back(checkedLabels(labels, classes));
+    stages.push_back(checkedLabels(op, labels, classes));
     target = Halide::select(v[1] == classIndex(stages.back(), v[0], classes), 1.0f, 0.0f);
   } else {
     target = labels.at({v[0], v[1]});

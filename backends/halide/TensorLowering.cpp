@@ -1,5 +1,6 @@
 // Lowerings of the ops that move data: matmul, transpose, reshape, flatten,
 // broadcast_like, sum_to_like and num_elements.
+#include "backends/halide/HostChecks.h"
 #include "backends/halide/Lowering.h"
 
 #include "ir/Dialect.h"
@@ -182,7 +183,7 @@ LoweredTensor lowerOneHot(OneHotOp op, const std::vector<LoweredTensor> &in) {
   auto v = makeVars(rank + 1);
   std::vector<Expr> index(v.begin(), v.begin() + rank);
   LoweredTensor checked =
-      checkedIndices(in[0], depth, "is an index outside one_hot's [0, depth) with depth");
+      checkedIndices(in[0], depth, indexRangeMessage(op));
   Halide::Func f = makeFunc("one_hot");
   defineAt(f, v) = Halide::select(checked.at(index) == v[rank], 1.0f, 0.0f);
   std::vector<Expr> shape = in[0].shape;
