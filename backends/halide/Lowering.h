@@ -60,6 +60,9 @@ struct LoweredTensor {
   /// folds into contiguous loads instead of a division, a modulo and a gather
   /// per element.
   int64_t rowBlock = 0;
+  /// Reshapes and flattens: the tensor they reinterpret (one element), so a
+  /// consumer can read the data through its shape instead (see multiply()).
+  std::vector<LoweredTensor> reinterpreted = {};
   /// Reshapes that only split dims: every input index is linear in the
   /// output's, so a consumer reads through it as cheaply as from a stored
   /// copy. The CPU schedule never stores one (unless it is an output).

@@ -98,10 +98,11 @@ template <typename PureT, typename UpdateT>
 void scheduleTileAccumulation(PureT &&pure, UpdateT &&update, const std::vector<Var> &args,
                               const MatmulTile &tile) { // args: (j, i)
   Var jv("ajv"), jl("ajl");
-  RVar r(update.get_schedule().rvars().at(0).var);
+  std::vector<Halide::VarOrRVar> order = {jl, jv, args[1]}; // then k's variables, innermost first
+  for (const auto &r : update.get_schedule().rvars()) order.push_back(RVar(r.var));
   pure.split(args[0], jv, jl, tile.vector, TailStrategy::GuardWithIf).vectorize(jl).unroll(args[1]);
   update.split(args[0], jv, jl, tile.vector, TailStrategy::GuardWithIf)
-      .reorder(jl, jv, args[1], r)
+      .reorder(order)
       .vectorize(jl)
       .unroll(args[1]);
   if (tile.exact) { // the tile's width is constant: its vectors unroll too
@@ -124,7 +125,8 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
   const LoweredTensor &product = t.stages[0];
   MatmulTile tile = matmulTile(staticExtent(product, 1), vector);
   int64_t m = staticExtent(product, 0);
-  int64_t k = constantValue(acc.update(0).get_schedule().rvars().at(0).extent); // 0: dynamic
+  int64_t k = 1; // 0: dynamic
+  for (const auto &r : acc.update(0).get_schedule().rvars()) k *= constantValue(r.extent);
   auto rowTilesFor = [&](const MatmulTile &tt) { // ~1 MFLOP per parallel task
     double tileFlops = 2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256);
     return int(std::clamp(std::ceil(1e6 / tileFlops), 1.0, 1024.0));

@@ -79,6 +79,7 @@ LoweredTensor reinterpret(const LoweredTensor &input, const std::vector<Expr> &s
     Halide::Func f = makeFunc(name);
     defineAt(f, v) = input.at(*index);
     LoweredTensor out{f, shape, ScheduleKind::Pointwise};
+    out.reinterpreted = {input};
     out.view = true;
     return out;
   }
@@ -92,6 +93,7 @@ LoweredTensor reinterpret(const LoweredTensor &input, const std::vector<Expr> &s
   Halide::Func f = makeFunc(name);
   defineAt(f, v) = input.at(index);
   LoweredTensor out{f, shape, ScheduleKind::Pointwise};
+  out.reinterpreted = {input};
   int64_t inRow = input.rank() ? constantValue(input.shape.back()) : 0;
   int64_t outRow = shape.empty() ? 0 : constantValue(shape.back());
   if (inRow > 1 && outRow > 1)
@@ -191,6 +193,20 @@ LoweredTensor lowerOneHot(OneHotOp op, const std::vector<LoweredTensor> &in) {
   return {f, shape, ScheduleKind::Pointwise, {checked}};
 }
 
+/// The tensor whose trailing dims `a` (M x K) flattens into its rows of K
+/// (a [N, 30, 12, 12] pool read by an affine layer as [N, 4320]), when they
+/// are static: then a product can read it directly, one reduction variable
+/// per dim, and no flattened copy is stored. Null otherwise.
+const LoweredTensor *flattenedSource(const LoweredTensor &a) {
+  if (a.reinterpreted.empty() || a.rank() != 2) return nullptr;
+  const LoweredTensor &source = a.reinterpreted[0];
+  if (source.rank() < 3 || !Halide::Internal::can_prove(source.shape[0] == a.shape[0]))
+    return nullptr;
+  int64_t k = 1;
+  for (int d = 1; d < source.rank(); ++d) k *= constantValue(source.shape[d]);
+  return k && k == constantValue(a.shape[1]) ? &source : nullptr;
+}
+
 } // namespace
 
 LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool transposeLhs,
@@ -202,6 +218,21 @@ LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool 
   auto v = makeVars(2); // (i, j)
   Halide::RDom r(0, k, "k");
   Expr a = transposeLhs ? lhs.at({r, v[0]}) : lhs.at({v[0], r});
+  Expr row = r; // the index of B's row that multiplies a
+  const LoweredTensor *source = transposeLhs ? nullptr : flattenedSource(lhs);
+  if (source) { // reduction variables innermost first: (w, h, c) of an NCHW source
+    std::vector<Halide::Range> dims;
+    for (int d = source->rank() - 1; d >= 1; --d) dims.emplace_back(0, source->shape[d]);
+    r = Halide::RDom(dims, "k");
+    std::vector<Expr> index = {v[0]};
+    row = 0;
+    for (int d = 1; d < source->rank(); ++d) {
+      Halide::RVar x = r[source->rank() - 1 - d];
+      index.push_back(x);
+      row = row * source->shape[d] + x;
+    }
+    a = source->at(index);
+  }
   // The schedule's vector lanes run along j: a transposed rhs would be read
   // with stride K, so it is transposed once into a contiguous copy.
   std::vector<LoweredTensor> stages;
@@ -211,12 +242,13 @@ LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool 
     defineAt(copy, t) = rhs.at({t[1], t[0]});
     stages.push_back({copy, {k, n}, ScheduleKind::Transpose});
   }
-  Expr b = transposeRhs ? stages[0].at({r, v[1]}) : rhs.at({r, v[1]});
+  Expr b = transposeRhs ? stages[0].at({row, v[1]}) : rhs.at({row, v[1]});
   Halide::Func acc = makeFunc(name + "_acc");
   defineAt(acc, v) = bias ? bias->at({v[1]}) : Expr(0.0f);
   defineAt(acc, v) += a * b;
   LoweredTensor product{acc, {m, n}, ScheduleKind::Matmul, stages};
-  product.operands = {lhs.func, transposeRhs ? stages[0].func : rhs.func};
+  // The GPU's shared-memory schedule stages 2-D operands only.
+  if (!source) product.operands = {lhs.func, transposeRhs ? stages[0].func : rhs.func};
   return epilogue(name, std::move(product), activation);
 }
 

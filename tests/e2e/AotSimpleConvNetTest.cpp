@@ -215,16 +215,18 @@ TEST(AotSimpleConvNetTest, CudaLibraryEmbedsPtxForEveryKernel) {
   ASSERT_FALSE(library.empty()) << NABLA_CUDA_LIBRARY;
   EXPECT_NE(library.find(".target sm_61"), std::string::npos) << "no PTX for compute capability 6.1";
   // One kernel per stored stage of every op of @forward (the conv's shifted
-  // input copies, conv+bias+relu, pool, flatten, affine+relu, affine), each
-  // in the PTX as an .entry; the accumulations run inside their activation's
-  // kernel.
+  // input copies, conv+bias+relu, pool, affine+relu, affine), each in the PTX
+  // as an .entry; the accumulations run inside their activation's kernel, and
+  // the affine layer reads the pooled planes through the flatten (no copy).
   for (const char *kernel :
        {".entry _kernel_conv2d_shifted_input__1", ".entry _kernel_fused_conv2d__1",
-        ".entry _kernel_max_pool2d",
-        ".entry _kernel_flatten", ".entry _kernel_fused_matmul__1", ".entry _kernel_fused_matmul__2"})
+        ".entry _kernel_max_pool2d", ".entry _kernel_fused_matmul__1",
+        ".entry _kernel_fused_matmul__2"})
     EXPECT_NE(library.find(kernel), std::string::npos) << kernel;
   EXPECT_EQ(library.find(".entry _kernel_fused_matmul_acc"), std::string::npos)
       << "the accumulation should run inside its activation's kernel";
+  EXPECT_EQ(library.find(".entry _kernel_flatten"), std::string::npos)
+      << "the affine layer should read the pooled planes, not a flattened copy";
   EXPECT_NE(library.find("halide_cuda_device_interface"), std::string::npos)
       << "the CUDA runtime is missing";
 }

@@ -55,6 +55,28 @@ TEST(HalideTensor, MatmulWithDynamicBatch) {
   }
 }
 
+TEST(HalideTensor, MatmulReadsThroughAFlatten) {
+  reseed(13);
+  // A product of flattened NCHW planes reads the planes directly (one
+  // reduction variable per dim); the flatten is also read by a transposed
+  // product, as in a training step's weight gradient, which stores it. The
+  // result depends on both products.
+  std::string src = funcSource(
+      {"tensor<?x3x4x5xf32>", "tensor<60x7xf32>", "tensor<?x7xf32>"}, "tensor<60x7xf32>",
+      "%f = nabla.flatten %a0 {axis = 1 : i64} : (tensor<?x3x4x5xf32>) -> tensor<?x60xf32>\n"
+      "  %p = nabla.matmul %f, %a1 : (tensor<?x60xf32>, tensor<60x7xf32>) -> tensor<?x7xf32>\n"
+      "  %d = nabla.add %p, %a2 : (tensor<?x7xf32>, tensor<?x7xf32>) -> tensor<?x7xf32>\n"
+      "  %y = nabla.matmul %f, %d {transpose_lhs = true} : (tensor<?x60xf32>, tensor<?x7xf32>) "
+      "-> tensor<60x7xf32>");
+  halide::Executable exe = compileSource(src, "f");
+  for (int64_t batch : {1, 9}) {
+    std::vector<Tensor> in = {randomTensor({batch, 3, 4, 5}), randomTensor({60, 7}),
+                              randomTensor({batch, 7})};
+    expectTensorNear(exe.run(in)[0], referenceOracle(src, "f")(toRef(in))[0], kAccumulated,
+                     "batch " + std::to_string(batch));
+  }
+}
+
 TEST(HalideTensor, TransposeReshapeFlatten) {
   reseed(12);
   Shape shape = {2, 3, 4, 5};
