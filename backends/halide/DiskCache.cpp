@@ -70,6 +70,7 @@ struct RuntimeDefaults {
   halide_free_t free = nullptr;
   halide_error_handler_t error = nullptr;
   halide_do_task_t doTask = nullptr;
+  halide_do_par_for_t doParFor = nullptr;
 };
 RuntimeDefaults defaults;
 
@@ -94,6 +95,12 @@ int forwardDoTask(void *uc, halide_task_t task, int index, uint8_t *closure) {
   if (auto *c = jitContext(uc); c && c->handlers.custom_do_task)
     return c->handlers.custom_do_task(c, reinterpret_cast<JitTask>(task), index, closure);
   return defaults.doTask(uc, task, index, closure);
+}
+
+int forwardDoParFor(void *uc, halide_task_t task, int min, int size, uint8_t *closure) {
+  if (auto *c = jitContext(uc); c && c->handlers.custom_do_par_for)
+    return c->handlers.custom_do_par_for(c, reinterpret_cast<JitTask>(task), min, size, closure);
+  return defaults.doParFor(uc, task, min, size, closure);
 }
 
 template <typename Setter, typename Hook>
@@ -209,6 +216,7 @@ void DiskCache::ensureRuntime(const Halide::Target &target) {
   previous.free = install<halide_free_t (*)(halide_free_t)>(*runtime, "halide_set_custom_free", &forwardFree);
   previous.error = install<halide_error_handler_t (*)(halide_error_handler_t)>(*runtime, "halide_set_error_handler", &forwardError);
   previous.doTask = install<halide_do_task_t (*)(halide_do_task_t)>(*runtime, "halide_set_custom_do_task", &forwardDoTask);
+  previous.doParFor = install<halide_do_par_for_t (*)(halide_do_par_for_t)>(*runtime, "halide_set_custom_do_par_for", &forwardDoParFor);
   if (!defaults.malloc) defaults = previous;
   runtimes()[path] = runtime;
 }

@@ -7,6 +7,7 @@
 #include "backends/halide/HostChecks.h"
 #include "backends/halide/ScratchPlanner.h"
 #include "backends/halide/Targets.h"
+#include "backends/halide/ThreadingChoice.h"
 #include "backends/halide/TensorBuffer.h"
 #include "ir/Dialect.h"
 #include "ir/ShapeSpecialization.h"
@@ -52,6 +53,9 @@ struct CompiledPipeline {
   // Scratch buffers of the intermediates: planned into one arena per input
   // shapes, reused from call to call (NABLA_HALIDE_PLAN_MEMORY=0: pool only).
   std::unique_ptr<ScratchPlanner> scratch;
+  // Parallel loops on the thread pool or on the calling thread, per input
+  // shapes (guarded by runMutex).
+  ThreadingChoice threading;
 };
 
 namespace {
@@ -357,7 +361,11 @@ void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tens
   context.scratch = fn.scratch.get();
   context.unchecked = fn.unchecked;
   std::lock_guard<std::mutex> lock(fn.runMutex);
-  fn.scratch->beginCall(shapeKey(shapesOf(inputs)));
+  std::string key = shapeKey(shapesOf(inputs));
+  fn.scratch->beginCall(key);
+  bool serial = fn.threading.serial(key);
+  if (serial) context.handlers.custom_do_par_for = runTasksOnCaller;
+  auto start = std::chrono::steady_clock::now();
   try {
     if (fn.cached) {
       std::vector<halide_buffer_t *> raw;
@@ -377,7 +385,11 @@ void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tens
     if (context.error.empty()) context.error = e.what();
   }
   fn.scratch->endCall();
-  if (context.error.empty()) return;
+  if (context.error.empty()) {
+    fn.threading.record(
+        key, serial, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return;
+  }
   // The runtime's words for a machine without the GPU's driver ("CUDA API
   // not found: cuInit") do not say what to do about it.
   if (device && context.error.find("API not found") != std::string::npos)
