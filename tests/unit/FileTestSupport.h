@@ -13,9 +13,33 @@
 #include <functional>
 #include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nabla::testing {
+
+/// Sets an environment variable for its scope; the old value (or its
+/// absence) comes back when the object goes out of scope.
+class ScopedEnv {
+public:
+  ScopedEnv(std::string name, const std::string &value) : name_(std::move(name)) {
+    const char *old = std::getenv(name_.c_str());
+    hadOld_ = old != nullptr;
+    if (old) old_ = old;
+    set(value);
+  }
+  ~ScopedEnv() {
+    if (hadOld_) ::setenv(name_.c_str(), old_.c_str(), 1);
+    else ::unsetenv(name_.c_str());
+  }
+  ScopedEnv(const ScopedEnv &) = delete;
+  ScopedEnv &operator=(const ScopedEnv &) = delete;
+  void set(const std::string &value) { ::setenv(name_.c_str(), value.c_str(), 1); }
+
+private:
+  std::string name_, old_;
+  bool hadOld_ = false;
+};
 
 /// A fresh directory under the system temp directory, deleted with its
 /// contents when the object goes out of scope.

@@ -56,15 +56,9 @@ public:
   explicit CacheDir(const std::string &name)
       : path_(fs::temp_directory_path() / ("nabla-disk-cache-" + name + "-" + std::to_string(getpid()))) {
     fs::remove_all(path_);
-    const char *old = std::getenv("NABLA_CACHE_DIR");
-    old_ = old ? old : "";
-    hadOld_ = old != nullptr;
-    setenv("NABLA_CACHE_DIR", path_.c_str(), 1);
     halide::clearJitCache();
   }
   ~CacheDir() {
-    if (hadOld_) setenv("NABLA_CACHE_DIR", old_.c_str(), 1);
-    else unsetenv("NABLA_CACHE_DIR");
     halide::clearJitCache();
     fs::remove_all(path_);
   }
@@ -81,8 +75,7 @@ public:
 
 private:
   fs::path path_;
-  std::string old_;
-  bool hadOld_ = false;
+  ScopedEnv env_{"NABLA_CACHE_DIR", path_.string()};
 };
 
 /// Replaces `path` by `contents` the way a new file would appear (a new

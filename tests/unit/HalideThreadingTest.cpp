@@ -7,8 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 namespace nabla::testing {
 namespace {
 
@@ -57,19 +55,15 @@ TEST(HalideThreading, EnvironmentOverridesTheMeasurement) {
     EXPECT_FALSE(call(pool, "k", 1, 0)) << i;
     EXPECT_TRUE(call(caller, "k", 0, 1)) << i;
   }
-  const char *old = std::getenv("NABLA_PARALLEL");
-  std::string saved = old ? old : "";
-  setenv("NABLA_PARALLEL", "off", 1);
+  ScopedEnv env("NABLA_PARALLEL", "off");
   EXPECT_EQ(ThreadingChoice::modeFromEnvironment(), ThreadingChoice::Mode::Caller);
-  setenv("NABLA_PARALLEL", "on", 1);
+  env.set("on");
   EXPECT_EQ(ThreadingChoice::modeFromEnvironment(), ThreadingChoice::Mode::Pool);
-  setenv("NABLA_PARALLEL", "", 1);
+  env.set("");
   EXPECT_EQ(ThreadingChoice::modeFromEnvironment(), ThreadingChoice::Mode::Auto);
-  setenv("NABLA_PARALLEL", "sometimes", 1);
+  env.set("sometimes");
   expectError([] { ThreadingChoice::modeFromEnvironment(); },
               {"NABLA_PARALLEL must be on, off or auto, not 'sometimes'"});
-  if (old) setenv("NABLA_PARALLEL", saved.c_str(), 1);
-  else unsetenv("NABLA_PARALLEL");
 }
 
 TEST(HalideThreading, CallerAndPoolGiveTheSameResults) {
@@ -85,14 +79,13 @@ TEST(HalideThreading, CallerAndPoolGiveTheSameResults) {
       "  %y = nabla.matmul %f, %a3 : (tensor<?x800xf32>, tensor<800x10xf32>) -> tensor<?x10xf32>");
   std::vector<Tensor> in = {randomTensor({16, 3, 12, 12}), randomTensor({8, 3, 3, 3}),
                             randomTensor({8}), randomTensor({800, 10})};
-  const char *old = std::getenv("NABLA_PARALLEL");
-  std::string saved = old ? old : "";
+  ScopedEnv env("NABLA_PARALLEL", "auto");
   // Every call of every mode equals the first bit for bit, and that one
   // the reference interpreter (f32 sums of 27 and 800 products).
   std::vector<RefTensor> expected = referenceOracle(src, "f")(toRef(in));
   std::vector<Tensor> results;
   for (const char *mode : {"on", "off", "auto"}) {
-    setenv("NABLA_PARALLEL", mode, 1);
+    env.set(mode);
     halide::clearJitCache(); // the mode is read when a pipeline is compiled or loaded
     halide::Executable exe = compileSource(src, "f");
     // Past the trials in auto: both ways run.
@@ -103,8 +96,6 @@ TEST(HalideThreading, CallerAndPoolGiveTheSameResults) {
       results.push_back(y);
     }
   }
-  if (old) setenv("NABLA_PARALLEL", saved.c_str(), 1);
-  else unsetenv("NABLA_PARALLEL");
 }
 
 } // namespace
