@@ -19,21 +19,38 @@ double seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// The check below reaches the memory's speed only with wide vectors: an
+// AVX2 copy of it, chosen at load time, beside the baseline x86-64 one the
+// build targets (0.13 -> 0.06 ms over SimpleConvNet's 1.3 M values).
+#if defined(__x86_64__) && (defined(__clang__) ? __clang_major__ >= 14 : defined(__GNUC__))
+#define NABLA_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define NABLA_VECTOR_CLONES
+#endif
+
+/// Non-zero when some value is a NaN or an infinity: v - v is +0 for every
+/// finite v and NaN otherwise, so the OR of the differences' bits tells, in
+/// two vector instructions per vector and no branch. (The largest exponent
+/// field, its predecessor, took 0.38 ms a step: the baseline ISA has no
+/// unsigned max; a per-element isfinite() branch ~0.7 ms.)
+NABLA_VECTOR_CLONES uint32_t nonFiniteBits(const float *values, size_t n) {
+  uint32_t any = 0;
+  for (size_t i = 0; i < n; ++i) {
+    float difference = values[i] - values[i];
+    uint32_t bits;
+    std::memcpy(&bits, &difference, sizeof bits);
+    any |= bits;
+  }
+  return any;
+}
+
 /// "NaN" or "infinite" for the first such element of an f32 tensor, else null.
 /// Runs after every training step over every updated value (1.3 M floats
-/// for SimpleConvNet with Adam), so the common case is one branch-free pass
-/// the compiler vectorizes: the largest exponent field, all ones only for a
-/// NaN or an infinity. A per-element isfinite() branch cost ~0.7 ms a step.
+/// for SimpleConvNet with Adam): one branch-free pass, the per-element search
+/// only on failure.
 const char *firstNonFinite(const Tensor &t) {
-  constexpr uint32_t kExponent = 0x7f800000u;
   std::span<const float> values = t.span<float>();
-  uint32_t largest = 0;
-  for (float v : values) {
-    uint32_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    largest = std::max(largest, bits & kExponent);
-  }
-  if (largest != kExponent) return nullptr;
+  if (nonFiniteBits(values.data(), values.size()) == 0) return nullptr;
   for (float v : values)
     if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : "infinite";
   return nullptr;
