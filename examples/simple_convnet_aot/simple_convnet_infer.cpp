@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -32,28 +33,49 @@ struct Options {
   double benchSeconds = 1.0;
 };
 
-[[noreturn]] void usage(const char *problem) {
-  std::fprintf(stderr,
-               "simple_convnet_infer: %s\nusage: simple_convnet_infer --weights FILE [--data DIR] "
-               "[--limit N] [--show N] [--predictions FILE] [--logits FILE] [--bench-seconds S]\n",
-               problem);
+constexpr const char *kUsage =
+    "usage: simple_convnet_infer --weights FILE [--data DIR] [--limit N] [--show N]\n"
+    "                            [--predictions FILE] [--logits FILE] [--bench-seconds S]\n"
+    "  --weights FILE        the .weights file nablac wrote beside the library (required)\n"
+    "  --data DIR            MNIST-format directory (default: Debian's Fashion-MNIST)\n"
+    "  --limit N             classify only the first N test images (default: all)\n"
+    "  --show N              print the first N predictions (default 10)\n"
+    "  --predictions FILE    write one predicted class per line\n"
+    "  --logits FILE         write the logits, one image per line\n"
+    "  --bench-seconds S     time batch 1 and 100 for S seconds each (default 1; 0: skip)\n";
+
+[[noreturn]] void usage(const std::string &problem) {
+  std::fprintf(stderr, "simple_convnet_infer: %s\n%s", problem.c_str(), kUsage);
   std::exit(2);
+}
+
+/// `value` as a non-negative number of `flag`, or a usage error naming both.
+template <typename T> T number(const std::string &flag, const char *value) {
+  char *end = nullptr;
+  T parsed = std::is_integral_v<T> ? T(std::strtoll(value, &end, 10)) : T(std::strtod(value, &end));
+  if (end == value || *end != '\0' || parsed < 0)
+    usage(flag + " needs a non-negative number, not '" + value + "'");
+  return parsed;
 }
 
 Options parse(int argc, char **argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (i + 1 >= argc) usage("missing value after " + flag);
     const char *value = argv[++i];
     if (flag == "--weights") o.weights = value;
     else if (flag == "--data") o.data = value;
     else if (flag == "--predictions") o.predictions = value;
     else if (flag == "--logits") o.logits = value;
-    else if (flag == "--limit") o.limit = std::atoll(value);
-    else if (flag == "--show") o.show = std::atoll(value);
-    else if (flag == "--bench-seconds") o.benchSeconds = std::atof(value);
-    else usage(("unknown option " + flag).c_str());
+    else if (flag == "--limit") o.limit = number<int64_t>(flag, value);
+    else if (flag == "--show") o.show = number<int64_t>(flag, value);
+    else if (flag == "--bench-seconds") o.benchSeconds = number<double>(flag, value);
+    else usage("unknown option " + flag);
   }
   if (o.weights.empty()) usage("--weights is required");
   return o;

@@ -65,6 +65,22 @@ TEST(AotSimpleConvNetTest, InferBinaryLinksNoCompilerLibraries) {
   EXPECT_NE(ldd.output.find("libc.so"), std::string::npos) << ldd.output;
 }
 
+
+TEST(AotSimpleConvNetTest, InferBinaryHelpAndBadArguments) {
+  Exec help = run(std::string(NABLA_INFER_BINARY) + " --help");
+  EXPECT_EQ(help.status, 0) << help.output;
+  EXPECT_NE(help.output.find("--bench-seconds S"), std::string::npos) << help.output;
+  Exec noWeights = run(NABLA_INFER_BINARY);
+  EXPECT_EQ(noWeights.status, 2);
+  EXPECT_NE(noWeights.output.find("--weights is required"), std::string::npos) << noWeights.output;
+  Exec badLimit = run(std::string(NABLA_INFER_BINARY) + " --weights w --limit ten");
+  EXPECT_EQ(badLimit.status, 2);
+  EXPECT_NE(badLimit.output.find("--limit needs a non-negative number, not 'ten'"), std::string::npos)
+      << badLimit.output;
+  Exec negative = run(std::string(NABLA_INFER_BINARY) + " --weights w --bench-seconds -1");
+  EXPECT_EQ(negative.status, 2);
+  EXPECT_NE(negative.output.find("--bench-seconds needs"), std::string::npos) << negative.output;
+}
 /// Shared by the tests below (trained once): a briefly trained SimpleConvNet
 /// (30 Adam steps: varied, confident predictions), its weights file written
 /// by `nablac --target host --weights checkpoint.pb`, and the JIT's logits
