@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -49,11 +50,12 @@ constexpr const char *kUsage =
   std::exit(2);
 }
 
-/// `value` as a non-negative number of `flag`, or a usage error naming both.
+/// `value` as a finite, non-negative number of `flag`, or a usage error
+/// naming both ("nan" or "inf" seconds would time forever).
 template <typename T> T number(const std::string &flag, const char *value) {
   char *end = nullptr;
   T parsed = std::is_integral_v<T> ? T(std::strtoll(value, &end, 10)) : T(std::strtod(value, &end));
-  if (end == value || *end != '\0' || parsed < 0)
+  if (end == value || *end != '\0' || !(parsed >= 0) || !std::isfinite(double(parsed)))
     usage(flag + " needs a non-negative number, not '" + value + "'");
   return parsed;
 }

@@ -80,6 +80,9 @@ TEST(AotSimpleConvNetTest, InferBinaryHelpAndBadArguments) {
   Exec negative = run(std::string(NABLA_INFER_BINARY) + " --weights w --bench-seconds -1");
   EXPECT_EQ(negative.status, 2);
   EXPECT_NE(negative.output.find("--bench-seconds needs"), std::string::npos) << negative.output;
+  Exec endless = run(std::string(NABLA_INFER_BINARY) + " --weights w --bench-seconds inf");
+  EXPECT_EQ(endless.status, 2);
+  EXPECT_NE(endless.output.find("not 'inf'"), std::string::npos) << endless.output;
 }
 /// Shared by the tests below (trained once): a briefly trained SimpleConvNet
 /// (30 Adam steps: varied, confident predictions), its weights file written
