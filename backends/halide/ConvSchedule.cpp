@@ -122,15 +122,28 @@ void scheduleTileAccumulation(const LoweredTensor &conv, Halide::Func consumer, 
   for (const Var &d : tiled) update.unroll(d);
 }
 
+/// The FLOPs of `conv` over one outW x outH plane of one output channel:
+/// two per tap (the extents of its accumulation's reduction) per output.
+double flopsPerPlane(const LoweredTensor &conv, int64_t outW, int64_t outH) {
+  Halide::Func acc = conv.flatAccumulation.defined() ? conv.flatAccumulation : conv.func;
+  double taps = 1;
+  for (const auto &rv : acc.update(0).get_schedule().rvars()) {
+    int64_t extent = constantValue(rv.extent);
+    taps *= double(extent > 0 ? extent : 1);
+  }
+  return 2.0 * taps * double(outW) * double(outH);
+}
+
 /// Schedules a tiled conv output `f` (w, h, c, n) (the conv's epilogue, or
 /// the pool computed over it): a task per (block of tile.channels channels,
 /// image); inside it one tile of `rows` rows at a time, shifted inwards at
 /// the bottom edge so every tile has the same constant size; rows of `width`
 /// in vectors of `vector`, as one vector when narrower, else with `edge`
 /// vectors at the row's end. Returns the loop over tiles, where the tile's
-/// accumulation is computed.
+/// accumulation is computed. A parallel task takes `perTask` consecutive
+/// (channel block, image) pairs.
 Var tileOutput(Halide::Func f, int64_t width, int64_t outC, int rows, const ConvTile &tile,
-               int vector, TailStrategy edge, bool unrollTile) {
+               int vector, TailStrategy edge, bool unrollTile, int perTask) {
   std::vector<Var> args = f.args();
   Var ho("ho"), hi("hi"), co("co"), ci("ci"), task("task");
   f.compute_root()
@@ -146,7 +159,9 @@ Var tileOutput(Halide::Func f, int64_t width, int64_t outC, int rows, const Conv
     f.split(args[0], xv, xl, vector, edge).vectorize(xl);
   }
   if (unrollTile) f.unroll(hi).unroll(ci);
-  f.fuse(co, args[3], task).parallel(task);
+  f.fuse(co, args[3], task);
+  if (perTask > 1) f.parallel(task, perTask, TailStrategy::GuardWithIf);
+  else f.parallel(task);
   return ho;
 }
 
@@ -163,7 +178,9 @@ bool scheduleConvEpilogue(const LoweredTensor &t, int natural) {
   // outputs of a pure epilogue).
   TailStrategy edge = conv.flatAccumulation.defined() ? TailStrategy::ShiftInwards
                                                       : TailStrategy::GuardWithIf;
-  Var tiles = tileOutput(t.func, outW, outC, tile->rows, *tile, tile->vector, edge, false);
+  int perTask = iterationsPerTask(tile->channels * flopsPerPlane(conv, outW, outH));
+  Var tiles =
+      tileOutput(t.func, outW, outC, tile->rows, *tile, tile->vector, edge, false, perTask);
   scheduleTileAccumulation(conv, t.func, tiles, *tile);
   return true;
 }
@@ -181,8 +198,9 @@ bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &epilogue, 
   // The pool's loops are the conv's own tiles of whole windows: each tile of
   // pooled rows reads the accumulators while they are still in registers.
   // The conv's activation is inlined into the pool's maximum.
+  int perTask = iterationsPerTask(tile->channels * flopsPerPlane(conv, poolW * kw, poolH * kh));
   Var tiles = tileOutput(pool.func, poolW, outC, tile->rows / kh, *tile, natural,
-                         TailStrategy::ShiftInwards, true);
+                         TailStrategy::ShiftInwards, true, perTask);
   scheduleTileAccumulation(conv, pool.func, tiles, *tile);
   return true;
 }

@@ -2,6 +2,8 @@
 
 #include "backends/halide/CpuScheduleParts.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -13,6 +15,11 @@ using Halide::Var;
 using Halide::VarOrRVar;
 
 int64_t staticExtent(const LoweredTensor &t, int d) { return constantValue(t.shape.at(size_t(d))); }
+
+int iterationsPerTask(double flops) {
+  if (!(flops > 0)) return 1;
+  return int(std::clamp(std::ceil(kTaskFlops / flops), 1.0, double(1 << 20)));
+}
 
 // A parallel task gets at least ~8K elements: an im2col matrix of 4-wide rows
 // would otherwise spawn one task per row, and the thread pool's per-task cost

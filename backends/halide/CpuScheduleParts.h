@@ -10,6 +10,14 @@ namespace nabla::halide {
 /// The static extent of NCHW dim `d` of `t`, or 0.
 int64_t staticExtent(const LoweredTensor &t, int d);
 
+/// Parallel tasks of at least ~4 MFLOP: Halide's thread pool hands tasks out
+/// under one mutex, so a microsecond-sized task (a conv's 500 channel blocks
+/// x images) spends as long queueing as computing.
+constexpr double kTaskFlops = 4e6;
+
+/// How many iterations of `flops` each make one parallel task (at least 1).
+int iterationsPerTask(double flops);
+
 /// Pure definition: root, vectorize dim 0 by `vector`, parallel over the
 /// outermost dim, tasks of at least ~8K elements when `inner` (elements per
 /// index of the outermost dim) is known.

@@ -127,9 +127,8 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
   int64_t m = staticExtent(product, 0);
   int64_t k = 1; // 0: dynamic
   for (const auto &r : acc.update(0).get_schedule().rvars()) k *= constantValue(r.extent);
-  auto rowTilesFor = [&](const MatmulTile &tt) { // ~1 MFLOP per parallel task
-    double tileFlops = 2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256);
-    return int(std::clamp(std::ceil(1e6 / tileFlops), 1.0, 1024.0));
+  auto rowTilesFor = [&](const MatmulTile &tt) {
+    return iterationsPerTask(2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256));
   };
   f.compute_root();
   acc.compute_at(f, Var("row_tiles"));
