@@ -12,6 +12,7 @@ std::unique_ptr<mlir::Pass> createAutodiffPass();
 std::unique_ptr<mlir::Pass> createAutodiffPass(const std::string &function);
 std::unique_ptr<mlir::Pass> createFuseConvBiasReluPass();
 std::unique_ptr<mlir::Pass> createFuseElementwisePass();
+std::unique_ptr<mlir::Pass> createFuseLoopGroupsPass();
 std::unique_ptr<mlir::Pass> createFuseConvPoolPass();
 std::unique_ptr<mlir::Pass> createLowerConvToIm2colPass();
 std::unique_ptr<mlir::Pass> createLowerPoolToIm2colPass();

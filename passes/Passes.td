@@ -117,6 +117,31 @@ def FuseElementwise : Pass<"nabla-fuse-elementwise", "mlir::FuncOp"> {
   let dependentDialects = ["nabla::NablaDialect"];
 }
 
+def FuseLoopGroups : Pass<"nabla-fuse-loop-groups", "mlir::FuncOp"> {
+  let summary = "Computes the returned elementwise values of one component in one loop";
+  let description = [{
+    Multi-output loop fusion, run after --nabla-fuse-elementwise. Elementwise
+    ops of one static result type that read each other form a component (an
+    optimizer's update of one parameter). When each of its values that is
+    still stored is either returned or read only by the component's
+    elementwise ops, the values read by several members are marked
+    `nabla.inline` (recomputed by each reader instead of stored and read
+    back) and the returned values, two or more, get one `nabla.loop_group`
+    id: the backend computes them in one loop over the shape. A component
+    with a value read elsewhere (a matmul, a reduction) is left as it is;
+    stale group ids are removed.
+
+    ```mlir
+    %g = nabla.add %dw, %decay {nabla.inline} : ...
+    %m = nabla.add %m0, %gm {nabla.loop_group = 0 : i64} : ...
+    %v = nabla.add %v0, %gv {nabla.loop_group = 0 : i64} : ...
+    %w = nabla.sub %w0, %step {nabla.loop_group = 0 : i64} : ...
+    ```
+  }];
+  let constructor = "nabla::createFuseLoopGroupsPass()";
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
 def FuseConvPool : Pass<"nabla-fuse-conv-pool", "mlir::FuncOp"> {
   let summary = "Computes a convolution inside the max pool that reads it";
   let description = [{

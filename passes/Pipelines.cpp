@@ -32,6 +32,7 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &o) {
   // After cleanup: CSE changes how many users a value has.
   if (o.fuse) {
     funcs.addPass(createFuseElementwisePass());
+    funcs.addPass(createFuseLoopGroupsPass());
     funcs.addPass(createFuseConvPoolPass());
   }
   if (o.planMemoryBatch > 0) {

@@ -25,13 +25,17 @@ int64_t bytesOf(RankedTensorType type, int64_t batch) {
   return elements * int64_t((type.getElementTypeBitWidth() + 7) / 8);
 }
 
-/// The step at which `user` reads its operands: an inlined op reads them when
-/// its consumer runs.
+/// The last step at which `user` reads its operands: an inlined op reads
+/// them when its consumers run (--nabla-fuse-loop-groups inlines values into
+/// several).
 int64_t readStep(Block &body, const llvm::DenseMap<Operation *, int64_t> &step, Operation *user) {
   Operation *op = body.findAncestorOpInBlock(*user);
-  while (op->hasAttr("nabla.inline") && op->getNumResults() == 1 && op->getResult(0).hasOneUse())
-    op = body.findAncestorOpInBlock(**op->getResult(0).getUsers().begin());
-  return step.lookup(op);
+  if (!op->hasAttr("nabla.inline") || op->getNumResults() != 1 || op->getResult(0).use_empty())
+    return step.lookup(op);
+  int64_t last = 0;
+  for (Operation *consumer : op->getResult(0).getUsers())
+    last = std::max(last, readStep(body, step, consumer));
+  return last;
 }
 
 struct PlanMemory : PlanMemoryBase<PlanMemory> {

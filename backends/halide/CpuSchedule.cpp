@@ -30,10 +30,14 @@ void schedulePure(Halide::Func f, int vector, int64_t inner) {
   if (args.empty()) return;
   f.vectorize(args[0], vector, TailStrategy::GuardWithIf);
   if (args.size() < 2) return;
-  constexpr int64_t kTaskElements = 8192;
-  int64_t rowsPerTask = inner > 0 ? std::max<int64_t>(1, kTaskElements / inner) : 1;
-  if (rowsPerTask > 1) f.parallel(args.back(), int32_t(rowsPerTask), TailStrategy::GuardWithIf);
+  int rows = rowsPerTask(inner);
+  if (rows > 1) f.parallel(args.back(), rows, TailStrategy::GuardWithIf);
   else f.parallel(args.back());
+}
+
+int rowsPerTask(int64_t inner) {
+  constexpr int64_t kTaskElements = 8192;
+  return inner > 0 ? int(std::max<int64_t>(1, kTaskElements / inner)) : 1;
 }
 
 // No races in parallel: every update writes only its own pure coordinates.
@@ -66,14 +70,13 @@ void scheduleUpdates(Halide::Func f, int vector, bool parallel, int registerTile
   }
 }
 
-namespace {
-
-/// Elements of `t` per index of its outermost dim (0 when not all static).
 int64_t innerElements(const LoweredTensor &t) {
   int64_t n = 1;
   for (int d = 1; d < t.rank(); ++d) n *= staticExtent(t, d);
   return n;
 }
+
+namespace {
 
 /// A reshape or flatten: the innermost loop runs over blocks of the input's
 /// row (t.rowBlock), each vectorized, so every block is one contiguous copy.
@@ -226,6 +229,26 @@ struct Readers {
       return nullptr;
     return it->second[0];
   }
+
+  /// Whether only listed elementwise tensors (Pointwise, or an Epilogue)
+  /// of `t`'s shape read `t`, at least one: each reads every element once at
+  /// its own index, so `t` can be computed inside each of them.
+  bool readOnlyElementwise(const LoweredTensor &t) const {
+    auto it = consumers.find(t.func.name());
+    if (it == consumers.end() || it->second.empty() || readByStage.count(t.func.name()))
+      return false;
+    for (const LoweredTensor *consumer : it->second) {
+      bool elementwise = consumer->kind == ScheduleKind::Pointwise ||
+                         consumer->kind == ScheduleKind::Epilogue;
+      bool sameShape = consumer->rank() == t.rank();
+      // Provably equal, not just the same Expr: a binary op's dynamic extent
+      // is max(lhs, rhs) of two equal extents.
+      for (int d = 0; sameShape && d < t.rank(); ++d)
+        sameShape = Halide::Internal::can_prove(consumer->shape[d] == t.shape[d]);
+      if (!elementwise || !sameShape) return false;
+    }
+    return true;
+  }
 };
 
 Readers readersOf(const std::vector<LoweredTensor> &tensors) {
@@ -248,34 +271,50 @@ bool isOutput(const LoweredTensor &t, const std::vector<Halide::Func> &outputs) 
   return false;
 }
 
-/// Elementwise fusion: the tensors --nabla-fuse-elementwise marked, when
-/// their lowering agrees: a Pointwise Func read by exactly one other Func,
-/// itself Pointwise (or an Epilogue) over the same shape, so each element is
-/// read once. Left unscheduled, Halide inlines them into their consumer: a
-/// chain like the Adam update becomes one loop, with no intermediate tensor
-/// written or read back. Views (reshapes that only split dims) are inlined
-/// into every consumer: reading through one costs nothing.
+/// Elementwise fusion: the tensors --nabla-fuse-elementwise and
+/// --nabla-fuse-loop-groups marked, and the values behind a loop group's
+/// output copies, when their lowering agrees: a Pointwise Func read only by
+/// Pointwise Funcs (or Epilogues) over the same shape. Left unscheduled,
+/// Halide inlines them into their consumers: a chain like the Adam update
+/// becomes one loop, with no intermediate tensor written or read back.
+/// Views (reshapes that only split dims) are inlined into every consumer:
+/// reading through one costs nothing.
 std::set<std::string> inlinableTensors(const std::vector<LoweredTensor> &tensors,
                                        const Readers &readers,
                                        const std::vector<Halide::Func> &outputs) {
   std::set<std::string> inlinable;
   for (const LoweredTensor &t : tensors) {
-    if (t.view && !isOutput(t, outputs)) {
+    if (isOutput(t, outputs)) continue;
+    bool marked = t.inlineIntoConsumer || t.loopGroup >= 0;
+    if (t.view || (marked && t.kind == ScheduleKind::Pointwise && readers.readOnlyElementwise(t)))
       inlinable.insert(t.func.name());
-      continue;
-    }
-    const LoweredTensor *consumer = readers.onlyConsumer(t);
-    if (!t.inlineIntoConsumer || t.kind != ScheduleKind::Pointwise || !consumer) continue;
-    bool elementwise = consumer->kind == ScheduleKind::Pointwise ||
-                       consumer->kind == ScheduleKind::Epilogue;
-    bool sameShape = consumer->rank() == t.rank();
-    // Provably equal, not just the same Expr: a binary op's dynamic extent
-    // is max(lhs, rhs) of two equal extents.
-    for (int d = 0; sameShape && d < t.rank(); ++d)
-      sameShape = Halide::Internal::can_prove(consumer->shape[d] == t.shape[d]);
-    if (elementwise && sameShape && !isOutput(t, outputs)) inlinable.insert(t.func.name());
   }
   return inlinable;
+}
+
+/// Multi-output fusion: the output copies of each --nabla-fuse-loop-groups
+/// group, when they are Pointwise over one static shape, run in one loop
+/// (scheduleLoopGroup); they then count as done.
+void scheduleLoopGroups(const std::vector<LoweredTensor> &tensors,
+                        const std::vector<Halide::Func> &outputs, const Halide::Target &target,
+                        std::set<std::string> &done) {
+  std::map<int64_t, std::vector<const LoweredTensor *>> groups;
+  for (const LoweredTensor &t : tensors)
+    if (t.loopGroup >= 0 && isOutput(t, outputs) && t.kind == ScheduleKind::Pointwise &&
+        t.rowBlock == 0 && !t.view)
+      groups[t.loopGroup].push_back(&t);
+  for (const auto &[id, members] : groups) {
+    const LoweredTensor &first = *members[0];
+    bool sameStaticShape = members.size() >= 2;
+    for (const LoweredTensor *m : members)
+      for (int d = 0; sameStaticShape && d < first.rank(); ++d)
+        sameStaticShape = m->rank() == first.rank() && staticExtent(*m, d) > 0 &&
+                          staticExtent(*m, d) == staticExtent(first, d);
+    if (!sameStaticShape) continue;
+    int natural = std::max(target.natural_vector_size(first.type()), 1);
+    scheduleLoopGroup(members, vectorWidth(first, natural));
+    for (const LoweredTensor *m : members) done.insert(m->func.name());
+  }
 }
 
 /// Conv-pool fusion: a convolution --nabla-fuse-conv-pool marked, read only
@@ -309,6 +348,7 @@ void scheduleForCpu(const std::vector<LoweredTensor> &tensors,
   Readers readers = readersOf(tensors);
   std::set<std::string> inlined = inlinableTensors(tensors, readers, outputs), done = inlined;
   scheduleConvPools(tensors, readers, outputs, target, done);
+  scheduleLoopGroups(tensors, outputs, target, done);
   for (const LoweredTensor &t : tensors) {
     if (inlined.count(t.func.name()))
       for (const LoweredTensor &stage : t.stages) schedule(stage, target, done);

@@ -10,6 +10,9 @@ namespace nabla::halide {
 /// The static extent of NCHW dim `d` of `t`, or 0.
 int64_t staticExtent(const LoweredTensor &t, int d);
 
+/// Elements of `t` per index of its outermost dim (0 when not all static).
+int64_t innerElements(const LoweredTensor &t);
+
 /// Parallel tasks of at least ~4 MFLOP: Halide's thread pool hands tasks out
 /// under one mutex, so a microsecond-sized task (a conv's 500 channel blocks
 /// x images) spends as long queueing as computing.
@@ -22,6 +25,10 @@ int iterationsPerTask(double flops);
 /// outermost dim, tasks of at least ~8K elements when `inner` (elements per
 /// index of the outermost dim) is known.
 void schedulePure(Halide::Func f, int vector, int64_t inner = 0);
+
+/// Iterations of a pure loop's outermost dim per parallel task when each
+/// has `inner` elements (0: unknown): at least ~8K elements.
+int rowsPerTask(int64_t inner);
 
 /// Gather-style updates `f(vars) op= g(vars, r)`: the vector lanes run over
 /// dim 0 with the reduction loops outside them, so each lane accumulates its
@@ -55,5 +62,11 @@ bool scheduleTranspose(const LoweredTensor &t, int vector);
 /// (ConvSchedule.cpp). False, scheduling nothing, when the extents are not
 /// all static or no tile covers whole windows.
 bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &conv, int vector);
+
+/// Pointwise tensors of one static shape that nothing in the pipeline reads
+/// (the outputs of a loop group) computed in one loop nest: each vector of
+/// each of them in turn, so the inputs they share are loaded once and every
+/// element is written from registers (LoopGroupSchedule.cpp).
+void scheduleLoopGroup(const std::vector<const LoweredTensor *> &members, int vector);
 
 } // namespace nabla::halide

@@ -67,6 +67,8 @@ std::vector<LoweredTensor> lowerBody(mlir::FuncOp func, const std::vector<Lowere
       }
       for (LoweredTensor &r : results) {
         r.inlineIntoConsumer = op.hasAttr("nabla.inline");
+        if (auto group = op.getAttrOfType<mlir::IntegerAttr>("nabla.loop_group"))
+          r.loopGroup = group.getInt();
         all.push_back(r);
       }
     }
@@ -126,16 +128,23 @@ LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target) {
   std::vector<LoweredTensor> results = lowerBody(func, args, all, 0);
 
   // A pipeline output must be a distinct Func defined in the pipeline: copy
-  // returned arguments and values returned twice.
+  // returned arguments and values returned twice. On the CPU a loop group's
+  // outputs are copies too: the values themselves are then inlined, into
+  // the copy and into the group's other members that read them, and the
+  // copies run in one loop (scheduleLoopGroup).
+  bool cpu = !target.has_gpu_feature();
   std::set<std::string> used;
   std::vector<LoweredTensor> outputs;
   for (size_t i = 0; i < results.size(); ++i) {
     LoweredTensor r = results[i];
-    if (r.kind == ScheduleKind::Input || used.count(r.func.name())) {
+    bool grouped = cpu && r.loopGroup >= 0 && r.kind == ScheduleKind::Pointwise;
+    if (r.kind == ScheduleKind::Input || used.count(r.func.name()) || grouped) {
       auto v = makeVars(r.rank());
       Halide::Func copy = makeFunc("result" + std::to_string(i));
       defineAt(copy, v) = r.at(toExprs(v));
+      int64_t group = grouped ? r.loopGroup : -1;
       r = {copy, r.shape, ScheduleKind::Pointwise};
+      r.loopGroup = group;
       all.push_back(r);
     }
     used.insert(r.func.name());

@@ -70,6 +70,10 @@ struct LoweredTensor {
   /// Set from the op's `nabla.inline` (--nabla-fuse-elementwise): the schedule
   /// may compute this tensor inside its consumer instead of storing it.
   bool inlineIntoConsumer = false;
+  /// Set from the op's `nabla.loop_group` (--nabla-fuse-loop-groups): the
+  /// CPU schedule computes the pipeline outputs of one group in one loop.
+  /// -1: none.
+  int64_t loopGroup = -1;
   /// Max pools whose windows tile their input only (stride = kernel, no
   /// padding): the window [KH, KW]. The CPU schedule may then compute the
   /// convolution it reads tile by tile inside it (--nabla-fuse-conv-pool).

@@ -80,3 +80,25 @@ func @inlined(%x: tensor<16xf32>) -> tensor<16xf32> {
   %d = nabla.relu %c : tensor<16xf32>
   return %d : tensor<16xf32>
 }
+
+// -----
+
+// A value inlined into several consumers (--nabla-fuse-loop-groups) is
+// computed by each: what it reads stays live until the last of them runs.
+// %b is inlined into %c and %e, so %a is read at %e's step and %d (made
+// after %c, while %a is still needed) cannot take %a's bytes.
+// CHECK-LABEL: func @inlined_twice
+// CHECK-SAME: arena_bytes = 192 : i64, batch = 1 : i64, buffers = 3 : i64
+// CHECK-NEXT: nabla.relu %arg0 {nabla.offsets = [0]}
+// CHECK-NEXT: nabla.exp %{{.*}} {nabla.inline, nabla.offsets = [-1]}
+// CHECK-NEXT: nabla.mul %{{.*}}, %arg0 {nabla.offsets = [64]}
+// CHECK-NEXT: nabla.relu %{{.*}} {nabla.offsets = [128]}
+// CHECK-NEXT: nabla.add %{{.*}}, %{{.*}} {nabla.offsets = [-1]}
+func @inlined_twice(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %a = nabla.relu %x : tensor<16xf32>
+  %b = nabla.exp %a {nabla.inline} : tensor<16xf32>
+  %c = nabla.mul %b, %x : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  %d = nabla.relu %c : tensor<16xf32>
+  %e = nabla.add %b, %d : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  return %e : tensor<16xf32>
+}

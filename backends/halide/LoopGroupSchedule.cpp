@@ -1,0 +1,38 @@
+// The CPU schedule of a loop group (--nabla-fuse-loop-groups): the outputs of
+// an optimizer's update of one parameter (its new value and moments) in one
+// loop nest with Halide's compute_with. Each member is a copy of a value the
+// schedule inlines, so the members read only what the group reads from
+// outside (the gradient, the old parameter and moments): the loop over each
+// vector loads those once and stores every member's vector, where separate
+// loops would store each value and load it back in the next.
+#include "backends/halide/CpuScheduleParts.h"
+
+namespace nabla::halide {
+
+using Halide::TailStrategy;
+using Halide::Var;
+
+void scheduleLoopGroup(const std::vector<const LoweredTensor *> &members, int vector) {
+  Halide::Func first = members.at(0)->func;
+  int rows = rowsPerTask(innerElements(*members[0]));
+  // compute_with matches loops by name: every member splits into these.
+  Var vectors("vectors"), lanes("lanes"), task("task"), taskRows("task_rows");
+  for (const LoweredTensor *member : members) {
+    Halide::Func f = member->func;
+    std::vector<Var> args = f.args();
+    // Every member's loops then have the same known bounds: no member needs
+    // a guard of its own, and an index is one expression for all of them.
+    for (int d = 0; d < member->rank(); ++d)
+      f.output_buffer().dim(d).set_min(0).set_extent(
+          int32_t(staticExtent(*member, member->rank() - 1 - d)));
+    f.compute_root()
+        .split(args[0], vectors, lanes, vector, TailStrategy::GuardWithIf)
+        .vectorize(lanes);
+    if (args.size() >= 2)
+      f.split(args.back(), task, taskRows, rows, TailStrategy::GuardWithIf).parallel(task);
+    // Fused down to the vector: the members' vectors at one position in turn.
+    if (f.name() != first.name()) f.compute_with(first, vectors);
+  }
+}
+
+} // namespace nabla::halide
