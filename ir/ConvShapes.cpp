@@ -108,6 +108,21 @@ NABLA_POOL(MaxPool2DOp)
 NABLA_POOL(AvgPool2DOp)
 #undef NABLA_POOL
 
+NABLA_INFER_RETURN_TYPES(MaxPool2DWithIndicesOp) {
+  auto input = diag.ranked(adaptor.getInput(), "input", 4);
+  if (failed(input)) return failure();
+  auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),
+                         adaptor.getPadsAttr(), nullptr);
+  if (failed(w)) return failure();
+  auto out = shape::windowOutput(diag, *w, *input);
+  if (failed(out)) return failure();
+  llvm::SmallVector<int64_t, 4> pooled = {input->getDimSize(0), input->getDimSize(1), out->first,
+                                          out->second};
+  inferred.push_back(RankedTensorType::get(pooled, input->getElementType()));
+  inferred.push_back(RankedTensorType::get(pooled, IntegerType::get(context, 32)));
+  return success();
+}
+
 NABLA_INFER_RETURN_TYPES(Im2ColOp) {
   auto input = diag.ranked(adaptor.getInput(), "input", 4);
   if (failed(input)) return failure();
@@ -218,6 +233,24 @@ NABLA_INFER_RETURN_TYPES(MaxPool2DBackwardOp) {
     return diag.fail("grad_output " + shape::str(*grad) + " does not match the pooling of " +
                      shape::str(*input));
   inferred.push_back(*input);
+  return success();
+}
+
+NABLA_INFER_RETURN_TYPES(MaxPool2DIndicesBackwardOp) {
+  auto indices = diag.ranked(adaptor.getIndices(), "indices", 4);
+  auto grad = diag.ranked(adaptor.getGradOutput(), "grad_output", 4);
+  auto image = diag.ints(adaptor.getImageSizeAttr(), "image_size", 2);
+  if (failed(indices) || failed(grad) || failed(image)) return failure();
+  auto w = shape::window(diag, adaptor.getKernelShapeAttr(), adaptor.getStridesAttr(),
+                         adaptor.getPadsAttr(), nullptr);
+  if (failed(w) || failed(checkGradSpatial(diag, *w, *image, *grad))) return failure();
+  for (int d = 0; d < 4; ++d)
+    if (!shape::compatible(indices->getDimSize(d), grad->getDimSize(d)))
+      return diag.fail("indices " + shape::str(*indices) + " and grad_output " +
+                       shape::str(*grad) + " must have one shape");
+  inferred.push_back(RankedTensorType::get(
+      {grad->getDimSize(0), grad->getDimSize(1), (*image)[0], (*image)[1]},
+      grad->getElementType()));
   return success();
 }
 

@@ -27,9 +27,12 @@ bool isElementwise(mlir::Operation *op);
 /// or zero.
 bool poolWindowsTile(MaxPool2DOp op);
 bool poolWindowsTile(MaxPool2DBackwardOp op);
+bool poolWindowsTile(MaxPool2DWithIndicesOp op);
+bool poolWindowsTile(MaxPool2DIndicesBackwardOp op);
 
 /// Ops whose result element at an index depends on a few operand elements
 /// found from that index alone: the elementwise ops and a max_pool2d_backward
-/// whose windows tile. A consumer of the same shape can compute them inline.
+/// or max_pool2d_indices_backward whose windows tile. A consumer of the same
+/// shape can compute them inline.
 bool isPointwise(mlir::Operation *op);
 } // namespace nabla

@@ -76,7 +76,16 @@ bool nabla::poolWindowsTile(MaxPool2DBackwardOp op) {
   return windowsTile(op.getKernelShape(), op.getStrides(), op.getPads());
 }
 
+bool nabla::poolWindowsTile(MaxPool2DWithIndicesOp op) {
+  return windowsTile(op.getKernelShape(), op.getStrides(), op.getPads());
+}
+
+bool nabla::poolWindowsTile(MaxPool2DIndicesBackwardOp op) {
+  return windowsTile(op.getKernelShape(), op.getStrides(), op.getPads());
+}
+
 bool nabla::isPointwise(Operation *op) {
   if (auto pool = dyn_cast<MaxPool2DBackwardOp>(op)) return poolWindowsTile(pool);
+  if (auto pool = dyn_cast<MaxPool2DIndicesBackwardOp>(op)) return poolWindowsTile(pool);
   return isElementwise(op);
 }

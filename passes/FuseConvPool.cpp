@@ -4,7 +4,9 @@
 // compute the convolution's register tiles inside the pool's loops: the
 // activation (SimpleConvNet's 30x24x24 per image, 6.9 MB at batch 100) is
 // never written to memory and read back. Only single-use convolutions
-// qualify: a training step's backward pass also reads the activation.
+// qualify: a training step's backward pass reads the activation unless
+// --nabla-pool-indices gave it the pool's indices instead (and then the pool
+// is a max_pool2d_with_indices).
 #include "passes/PassDetail.h"
 #include "passes/Passes.h"
 
@@ -15,8 +17,10 @@ namespace {
 
 bool pooledInPlace(Operation &conv) {
   if (!conv.getResult(0).hasOneUse()) return false;
-  auto pool = dyn_cast<MaxPool2DOp>(*conv.getResult(0).getUsers().begin());
-  return pool && poolWindowsTile(pool);
+  Operation *user = *conv.getResult(0).getUsers().begin();
+  if (auto pool = dyn_cast<MaxPool2DOp>(user)) return poolWindowsTile(pool);
+  if (auto pool = dyn_cast<MaxPool2DWithIndicesOp>(user)) return poolWindowsTile(pool);
+  return false;
 }
 
 struct FuseConvPool : FuseConvPoolBase<FuseConvPool> {

@@ -11,6 +11,7 @@ std::unique_ptr<mlir::Pass> createAutodiffPass();
 /// Differentiates `function` instead of the default @loss.
 std::unique_ptr<mlir::Pass> createAutodiffPass(const std::string &function);
 std::unique_ptr<mlir::Pass> createFuseConvBiasReluPass();
+std::unique_ptr<mlir::Pass> createPoolIndicesPass();
 std::unique_ptr<mlir::Pass> createFuseElementwisePass();
 std::unique_ptr<mlir::Pass> createFuseLoopGroupsPass();
 std::unique_ptr<mlir::Pass> createFuseConvPoolPass();

@@ -97,6 +97,31 @@ def LowerPoolToIm2col : Pass<"nabla-lower-pool-to-im2col", "mlir::FuncOp"> {
   let dependentDialects = ["nabla::NablaDialect"];
 }
 
+def PoolIndices : Pass<"nabla-pool-indices", "mlir::FuncOp"> {
+  let summary = "Max-pool gradients read the forward pool's indices, not its input";
+  let description = [{
+    Rewrites `max_pool2d_backward(X, dy)` whose function also pools X with
+    the same window before it: that `max_pool2d` becomes
+    `max_pool2d_with_indices` and the gradient
+    `max_pool2d_indices_backward(indices, dy)`. When the routed gradient's
+    only reader masks it with relu's `step(X)`, the mask moves before the
+    routing onto the pooled maximum (`dy * step(P)`): a gradient only
+    reaches the pixel that is its window's maximum, where X = P. The pool
+    is then X's only reader, so --nabla-fuse-conv-pool can compute the
+    convolution inside it in a training step too. Inputs with dynamic
+    height or width are left as they are.
+
+    ```mlir
+    %p, %i = nabla.max_pool2d_with_indices %x {kernel_shape = [2, 2], strides = [2, 2]} : ...
+    %m = nabla.step %p : tensor<?x30x12x12xf32>
+    %g = nabla.mul %dy, %m : ...
+    %dx = nabla.max_pool2d_indices_backward %i, %g {image_size = [24, 24], kernel_shape = [2, 2], strides = [2, 2]} : ...
+    ```
+  }];
+  let constructor = "nabla::createPoolIndicesPass()";
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
 def FuseElementwise : Pass<"nabla-fuse-elementwise", "mlir::FuncOp"> {
   let summary = "Computes single-use elementwise values inside their consumer";
   let description = [{

@@ -31,6 +31,7 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &o) {
   }
   // After cleanup: CSE changes how many users a value has.
   if (o.fuse) {
+    funcs.addPass(createPoolIndicesPass());
     funcs.addPass(createFuseElementwisePass());
     funcs.addPass(createFuseLoopGroupsPass());
     funcs.addPass(createFuseConvPoolPass());

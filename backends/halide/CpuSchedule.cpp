@@ -255,7 +255,9 @@ Readers readersOf(const std::vector<LoweredTensor> &tensors) {
   std::map<std::string, const LoweredTensor *> byName;
   for (const LoweredTensor &t : tensors) byName[t.func.name()] = &t;
   Readers readers;
+  std::set<std::string> seen; // the results of one Tuple Func share it: one reader
   for (const LoweredTensor &t : tensors) {
+    if (!seen.insert(t.func.name()).second) continue;
     for (const std::string &name : tensorsRead(t.func.function(), byName))
       if (name != t.func.name()) readers.consumers[name].push_back(&t);
     for (const LoweredTensor &stage : t.stages)

@@ -128,7 +128,7 @@ LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target) {
   std::vector<LoweredTensor> results = lowerBody(func, args, all, 0);
 
   // A pipeline output must be a distinct Func defined in the pipeline: copy
-  // returned arguments and values returned twice. On the CPU a loop group's
+  // returned arguments, values returned twice and fields of a Tuple. On the CPU a loop group's
   // outputs are copies too: the values themselves are then inlined, into
   // the copy and into the group's other members that read them, and the
   // copies run in one loop (scheduleLoopGroup).
@@ -138,7 +138,8 @@ LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target) {
   for (size_t i = 0; i < results.size(); ++i) {
     LoweredTensor r = results[i];
     bool grouped = cpu && r.loopGroup >= 0 && r.kind == ScheduleKind::Pointwise;
-    if (r.kind == ScheduleKind::Input || used.count(r.func.name()) || grouped) {
+    bool field = r.tupleElement >= 0; // an output is a Func of one value
+    if (r.kind == ScheduleKind::Input || used.count(r.func.name()) || grouped || field) {
       auto v = makeVars(r.rank());
       Halide::Func copy = makeFunc("result" + std::to_string(i));
       defineAt(copy, v) = r.at(toExprs(v));

@@ -17,6 +17,7 @@
 #include "mlir/Support/TypeID.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <string>
@@ -87,10 +88,15 @@ struct LoweredTensor {
   /// schedule stages through shared memory tile by tile.
   std::vector<Halide::Func> operands = {};
 
+  /// Ops with several results computed together (max_pool2d_with_indices):
+  /// this result is field `tupleElement` of the Tuple-valued `func`, which
+  /// its sibling results share; -1: `func` has one value.
+  int tupleElement = -1;
+
   int rank() const { return int(shape.size()); }
   /// The element at NCHW indices `index`.
   Halide::Expr at(const std::vector<Halide::Expr> &index) const;
-  Halide::Type type() const { return func.output_types().at(0); }
+  Halide::Type type() const { return func.output_types().at(size_t(std::max(tupleElement, 0))); }
 };
 
 /// A Func with a pipeline-unique name derived from `name` (Halide requires

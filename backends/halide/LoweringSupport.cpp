@@ -13,7 +13,9 @@ Expr LoweredTensor::at(const std::vector<Expr> &index) const {
   if (int(index.size()) != rank())
     throw Error("internal: rank-" + std::to_string(rank()) + " tensor indexed with " +
                 std::to_string(index.size()) + " indices");
-  return func(std::vector<Expr>(index.rbegin(), index.rend()));
+  Halide::FuncRef ref = func(std::vector<Expr>(index.rbegin(), index.rend()));
+  if (tupleElement >= 0) return ref[tupleElement];
+  return ref;
 }
 
 Halide::Func makeFunc(const std::string &name) {

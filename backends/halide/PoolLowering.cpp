@@ -5,6 +5,7 @@
 
 #include "ir/Dialect.h"
 
+#include <functional>
 #include <limits>
 
 namespace nabla::halide {
@@ -36,18 +37,22 @@ Expr avgDivisor(const WindowAttrs &w, bool includePad, Expr oh, Expr ow, Expr he
   return Halide::cast<float>(rows * cols);
 }
 
-/// (first row-major index in the window, value) of each window's maximum,
-/// over in-image cells only (padding reads -inf and never wins).
+/// The two fields of a window's maximum (windowArgmax).
+constexpr int kMaxValue = 0, kMaxTap = 1;
+
+/// (value, first row-major tap kh * KW + kw) of each window's maximum, over
+/// in-image cells only (padding reads -inf and never wins).
 Halide::Func windowArgmax(const LoweredTensor &input, const WindowAttrs &w) {
   LoweredTensor x = padSpatial(input, kMinusInfinity);
   auto v = makeVars(4);
   Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), "r"); // kw inner: row-major
   Expr value = x.at({v[0], v[1], windowInput(w, 0, v[2], r.y), windowInput(w, 1, v[3], r.x)});
   Halide::Func best = makeFunc("max_pool_argmax");
-  defineAt(best, v) = Halide::Tuple(-1, kMinusInfinity);
+  defineAt(best, v) = Halide::Tuple(kMinusInfinity, -1);
   Halide::FuncRef cur = defineAt(best, v);
-  defineAt(best, v) = Halide::tuple_select(value > cur[1], Halide::Tuple(r.y * int32_t(w.kernel[1]) + r.x, value),
-                                           Halide::Tuple(cur[0], cur[1]));
+  defineAt(best, v) = Halide::tuple_select(
+      value > cur[kMaxValue], Halide::Tuple(value, r.y * int32_t(w.kernel[1]) + r.x),
+      Halide::Tuple(cur[kMaxValue], cur[kMaxTap]));
   return best;
 }
 
@@ -66,7 +71,7 @@ Halide::Func tilingWindowArgmax(const LoweredTensor &x, const WindowAttrs &w) {
       best = Halide::select(wins, value, best);
     }
   Halide::Func f = makeFunc("max_pool_argmax");
-  defineAt(f, v) = Halide::Tuple(index, best);
+  defineAt(f, v) = Halide::Tuple(best, index);
   return f;
 }
 
@@ -115,13 +120,14 @@ LoweredTensor lowerAvgPool(AvgPool2DOp op, const std::vector<LoweredTensor> &in)
   return {f, pooledShape(w, in[0].shape), ScheduleKind::Reduction};
 }
 
-LoweredTensor lowerMaxPoolBackward(MaxPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {
-  const LoweredTensor &input = in[0], &dy = in[1];
-  WindowAttrs w = poolWindow(op);
-  bool tiling = poolWindowsTile(op);
-  Halide::Func best = tiling ? tilingWindowArgmax(input, w) : windowArgmax(input, w);
-  LoweredTensor stage{best, pooledShape(w, input.shape),
-                      tiling ? ScheduleKind::Pointwise : ScheduleKind::Reduction};
+/// The tap (kh * KW + kw) of the first maximum of window (n, c, oh, ow).
+using WinningTap = std::function<Expr(Expr n, Expr c, Expr oh, Expr ow)>;
+
+/// The gradient of a max pool over an input of `inputShape`: each pixel
+/// gathers the gradients of the windows whose winning tap it is.
+LoweredTensor routeToWinners(const WinningTap &winningTap, const LoweredTensor &dy,
+                             const WindowAttrs &w, const std::vector<Expr> &inputShape,
+                             bool tiling, std::vector<LoweredTensor> stages) {
   auto v = makeVars(4); // n, c, h, w
   Halide::Func f = makeFunc("max_pool2d_backward");
   int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]);
@@ -134,20 +140,56 @@ LoweredTensor lowerMaxPoolBackward(MaxPool2DBackwardOp op, const std::vector<Low
     Expr oh = v[2] / kh, ow = v[3] / kw;
     Expr inWindow = oh < dy.shape[2] && ow < dy.shape[3];
     Expr ohc = Halide::min(oh, dy.shape[2] - 1), owc = Halide::min(ow, dy.shape[3] - 1);
-    Expr winner = best(owc, ohc, v[1], v[0])[0] == (v[2] % kh) * kw + v[3] % kw;
+    Expr winner = winningTap(v[0], v[1], ohc, owc) == (v[2] % kh) * kw + v[3] % kw;
     defineAt(f, v) = Halide::select(inWindow && winner, dy.at({v[0], v[1], ohc, owc}), 0.0f);
-    return {f, input.shape, ScheduleKind::Pointwise, {stage}};
+    return {f, inputShape, ScheduleKind::Pointwise, std::move(stages)};
   }
   Halide::RDom r(0, kw, 0, kh, "r");
   WindowSource oh = windowSource(w, 0, v[2], r.y, dy.shape[2]);
   WindowSource ow = windowSource(w, 1, v[3], r.x, dy.shape[3]);
   // Window (oh, ow) reads this pixel at tap (r.y, r.x): it routes its
   // gradient here when that tap is its first maximum.
-  Expr winner = best(ow.position, oh.position, v[1], v[0])[0] == r.y * kw + r.x;
+  Expr winner = winningTap(v[0], v[1], oh.position, ow.position) == r.y * kw + r.x;
   defineAt(f, v) = 0.0f;
   defineAt(f, v) += Halide::select(oh.valid && ow.valid && winner,
                                    dy.at({v[0], v[1], oh.position, ow.position}), 0.0f);
-  return {f, input.shape, ScheduleKind::Reduction, {stage}};
+  return {f, inputShape, ScheduleKind::Reduction, std::move(stages)};
+}
+
+LoweredTensor lowerMaxPoolBackward(MaxPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &input = in[0], &dy = in[1];
+  WindowAttrs w = poolWindow(op);
+  bool tiling = poolWindowsTile(op);
+  Halide::Func best = tiling ? tilingWindowArgmax(input, w) : windowArgmax(input, w);
+  LoweredTensor stage{best, pooledShape(w, input.shape),
+                      tiling ? ScheduleKind::Pointwise : ScheduleKind::Reduction};
+  auto tap = [best](Expr n, Expr c, Expr oh, Expr ow) { return best(ow, oh, c, n)[kMaxTap]; };
+  return routeToWinners(tap, dy, w, input.shape, tiling, {stage});
+}
+
+/// One Func of (value, tap) for both results, each a field of it.
+std::vector<LoweredTensor> lowerMaxPoolWithIndices(MaxPool2DWithIndicesOp op,
+                                                   const std::vector<LoweredTensor> &in) {
+  WindowAttrs w = poolWindow(op);
+  bool tiling = poolWindowsTile(op);
+  Halide::Func best = tiling ? tilingWindowArgmax(in[0], w) : windowArgmax(in[0], w);
+  LoweredTensor value{best, pooledShape(w, in[0].shape),
+                      tiling ? ScheduleKind::Pointwise : ScheduleKind::Reduction};
+  if (tiling) value.tilingWindow = {w.kernel[0], w.kernel[1]};
+  value.tupleElement = kMaxValue;
+  LoweredTensor taps = value;
+  taps.tupleElement = kMaxTap;
+  return {value, taps};
+}
+
+LoweredTensor lowerMaxPoolIndicesBackward(MaxPool2DIndicesBackwardOp op,
+                                          const std::vector<LoweredTensor> &in) {
+  const LoweredTensor &indices = in[0], &dy = in[1];
+  std::vector<int64_t> image = ints(op.getImageSizeAttr());
+  auto tap = [indices](Expr n, Expr c, Expr oh, Expr ow) { return indices.at({n, c, oh, ow}); };
+  return routeToWinners(tap, dy, poolWindow(op),
+                        {dy.shape[0], dy.shape[1], int32_t(image[0]), int32_t(image[1])},
+                        poolWindowsTile(op), {});
 }
 
 LoweredTensor lowerAvgPoolBackward(AvgPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {
@@ -173,6 +215,8 @@ void registerPoolLowerings(LoweringTable &table) {
   table.add1<MaxPool2DOp>(lowerMaxPool);
   table.add1<AvgPool2DOp>(lowerAvgPool);
   table.add1<MaxPool2DBackwardOp>(lowerMaxPoolBackward);
+  table.add<MaxPool2DWithIndicesOp>(lowerMaxPoolWithIndices);
+  table.add1<MaxPool2DIndicesBackwardOp>(lowerMaxPoolIndicesBackward);
   table.add1<AvgPool2DBackwardOp>(lowerAvgPoolBackward);
 }
 

@@ -49,6 +49,26 @@ def Nabla_MaxPool2DOp : Nabla_PoolOp<"max_pool2d", "maximum"> {
                        Nabla_Strides:$strides, Nabla_Pads:$pads);
 }
 
+def Nabla_MaxPool2DWithIndicesOp : Nabla_Op<"max_pool2d_with_indices"> {
+  let summary = "2-D max pooling that also returns where each maximum is";
+  let description = [{
+    max_pool2d's result, and for each window the tap of its first maximum
+    in row-major order (`kh * KW + kw`, as i32), which is where
+    max_pool2d_indices_backward routes the window's gradient. A training
+    step reads the indices instead of the pooled input
+    (--nabla-pool-indices), so the input need not be kept.
+
+    ```mlir
+    %p, %i = nabla.max_pool2d_with_indices %x {kernel_shape = [2, 2], strides = [2, 2]}
+        : (tensor<?x30x24x24xf32>) -> (tensor<?x30x12x12xf32>, tensor<?x30x12x12xi32>)
+    ```
+  }];
+  let arguments = (ins Nabla_FloatTensor:$input, I64ArrayAttr:$kernel_shape,
+                       Nabla_Strides:$strides, Nabla_Pads:$pads);
+  let results = (outs Nabla_FloatTensor:$result, RankedTensorOf<[I32]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 // count_include_pad follows ONNX AveragePool: by default padded cells are
 // left out of the divisor.
 def Nabla_AvgPool2DOp : Nabla_PoolOp<"avg_pool2d", "average"> {

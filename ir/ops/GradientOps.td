@@ -65,6 +65,25 @@ def Nabla_MaxPool2DBackwardOp : Nabla_Op<"max_pool2d_backward"> {
   let assemblyFormat = "$input `,` $grad_output attr-dict `:` functional-type(operands, results)";
 }
 
+def Nabla_MaxPool2DIndicesBackwardOp : Nabla_Op<"max_pool2d_indices_backward"> {
+  let summary = "gradient of max_pool2d from the indices of its maxima";
+  let description = [{
+    max_pool2d_backward without the input: each output gradient goes to the
+    tap of its window that `indices` (from max_pool2d_with_indices) names,
+    summing where windows overlap. `image_size` is the input's [H, W].
+
+    ```mlir
+    %dx = nabla.max_pool2d_indices_backward %i, %dy {kernel_shape = [2, 2], strides = [2, 2], image_size = [24, 24]}
+        : (tensor<?x30x12x12xi32>, tensor<?x30x12x12xf32>) -> tensor<?x30x24x24xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$indices, Nabla_FloatTensor:$grad_output,
+                       I64ArrayAttr:$kernel_shape, I64ArrayAttr:$image_size,
+                       Nabla_Strides:$strides, Nabla_Pads:$pads);
+  let results = (outs Nabla_FloatTensor:$result);
+  let assemblyFormat = "$indices `,` $grad_output attr-dict `:` functional-type(operands, results)";
+}
+
 def Nabla_AvgPool2DBackwardOp : Nabla_Op<"avg_pool2d_backward"> {
   let summary = "gradient of avg_pool2d";
   let description = [{

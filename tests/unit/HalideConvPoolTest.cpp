@@ -169,6 +169,28 @@ TEST(HalidePool, MaxAndAvgPoolForward) {
   }
 }
 
+// The pool with the taps of its maxima, and the gradient routed by those
+// taps (what --nabla-pool-indices makes of max_pool2d_backward), in one
+// function: the pooled values, the indices and the routed gradient all match
+// the oracle, also where every tap ties (a constant image).
+TEST(HalidePool, MaxPoolWithIndicesAndItsBackward) {
+  reseed(35);
+  for (const PoolCase &c : poolCases()) {
+    Shape dy = {c.input[0], c.input[1], c.window.outH(c.input[2]), c.window.outW(c.input[3])};
+    std::string x = tensorType(c.input), y = tensorType(dy), i = tensorType(dy, "i32");
+    std::string attrs = windowAttrs(c.window, true, false);
+    std::string image = ints(std::array<int64_t, 2>{c.input[2], c.input[3]});
+    std::string src = "func @f(%x: " + x + ", %dy: " + y + ") -> (" + y + ", " + i + ", " + x +
+                      ") {\n  %p, %i = nabla.max_pool2d_with_indices %x {" + attrs + "} : (" + x +
+                      ") -> (" + y + ", " + i + ")\n  %dx = nabla.max_pool2d_indices_backward %i, %dy {" +
+                      attrs + ", image_size = " + image + "} : (" + i + ", " + y + ") -> " + x +
+                      "\n  return %p, %i, %dx : " + y + ", " + i + ", " + x + "\n}\n";
+    expectMatchesOracle(src, "f", {randomTensor(c.input), randomTensor(dy)}, referenceOracle(src, "f"), kPool);
+    Tensor flat({c.input}, DType::F32);
+    expectMatchesOracle(src, "f", {flat, randomTensor(dy)}, referenceOracle(src, "f"), kPool);
+  }
+}
+
 TEST(HalidePool, MaxAndAvgPoolBackward) {
   reseed(34);
   for (const PoolCase &c : poolCases()) {

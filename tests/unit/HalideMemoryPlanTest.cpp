@@ -203,6 +203,45 @@ TEST(HalideMemoryPlan, ConvsComputedInsideTheirPoolAreNeverStored) {
   EXPECT_GE(bytes[0] - bytes[1], convOutputs);
 }
 
+// A training step after --nabla-pool-indices: the conv's only reader is a
+// max pool that also returns the taps of its maxima, and the gradient is
+// routed by those taps. Marked for --nabla-fuse-conv-pool, the conv is
+// computed inside that Tuple-valued pool and its output is never stored;
+// unmarked it is. Both match the oracle.
+std::string poolIndicesStep(const std::string &mark) {
+  return R"(
+func @step(%x: tensor<?x1x28x28xf32>, %w: tensor<30x1x5x5xf32>, %b: tensor<30xf32>, %dp: tensor<?x30x12x12xf32>)
+    -> (tensor<?x30x12x12xf32>, tensor<30xf32>) {
+  %y = nabla.fused_conv2d %x, %w, %b {activation = "relu")" + mark + R"(} : (tensor<?x1x28x28xf32>, tensor<30x1x5x5xf32>, tensor<30xf32>) -> tensor<?x30x24x24xf32>
+  %p, %i = nabla.max_pool2d_with_indices %y {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x30x24x24xf32>) -> (tensor<?x30x12x12xf32>, tensor<?x30x12x12xi32>)
+  %m = nabla.step %p : tensor<?x30x12x12xf32>
+  %g = nabla.mul %dp, %m : (tensor<?x30x12x12xf32>, tensor<?x30x12x12xf32>) -> tensor<?x30x12x12xf32>
+  %dy = nabla.max_pool2d_indices_backward %i, %g {kernel_shape = [2, 2], strides = [2, 2], image_size = [24, 24]} : (tensor<?x30x12x12xi32>, tensor<?x30x12x12xf32>) -> tensor<?x30x24x24xf32>
+  %db = nabla.reduce_sum %dy {axes = [0, 2, 3], keepdims = false} : (tensor<?x30x24x24xf32>) -> tensor<30xf32>
+  return %p, %db : tensor<?x30x12x12xf32>, tensor<30xf32>
+}
+)";
+}
+
+TEST(HalideMemoryPlan, TrainingConvComputedInsideThePoolWithIndicesIsNeverStored) {
+  reseed(16);
+  std::vector<Tensor> inputs = {randomTensor({3, 1, 28, 28}), randomTensor({30, 1, 5, 5}),
+                                randomTensor({30}), randomTensor({3, 30, 12, 12})};
+  std::vector<Shape> shapes;
+  for (const Tensor &t : inputs) shapes.push_back(t.shape());
+  std::vector<RefTensor> expected = referenceOracle(poolIndicesStep(""), "step")(toRef(inputs));
+  int64_t bytes[2] = {0, 0};
+  for (int marked = 0; marked < 2; ++marked) {
+    halide::Executable exe = compileSource(poolIndicesStep(marked ? ", nabla.inline" : ""), "step");
+    std::vector<Tensor> outputs = exe.run(inputs);
+    for (size_t i = 0; i < outputs.size(); ++i)
+      expectTensorNear(outputs[i], expected[i], {1e-4, 1e-5},
+                       "result " + std::to_string(i) + (marked ? " (marked)" : ""));
+    bytes[marked] = exe.scratchStats(shapes).unplannedBytes;
+  }
+  EXPECT_GE(bytes[0] - bytes[1], 4 * 3 * 30 * 24 * 24) << "the conv's output is no longer stored";
+}
+
 // A reshape that only splits dims ([N, 12] -> [N, 3, 4], a dynamic batch) is
 // a view: its consumers read through it and it is never stored. One that
 // merges dims needs a division per index and is stored.

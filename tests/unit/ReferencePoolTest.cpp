@@ -85,6 +85,30 @@ TEST(ReferencePoolBackward, MaxRoutesToTheFirstMaximumAndSumsOverlaps) {
              RefTensor({1, 1, 3, 3}, {0, 11, 0, 0, 1100, 0, 0, 0, 0}));
 }
 
+TEST(ReferencePoolBackward, IndicesAreTheTapsOfTheFirstMaximaAndRouteTheSame) {
+  const char *src = R"(
+    func @f(%x: tensor<1x1x3x3xf32>, %dy: tensor<1x1x2x2xf32>)
+        -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi32>, tensor<1x1x3x3xf32>, tensor<1x1x3x3xf32>) {
+      %p, %i = nabla.max_pool2d_with_indices %x {kernel_shape = [2, 2]}
+          : (tensor<1x1x3x3xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi32>)
+      %dx = nabla.max_pool2d_indices_backward %i, %dy {kernel_shape = [2, 2], image_size = [3, 3]}
+          : (tensor<1x1x2x2xi32>, tensor<1x1x2x2xf32>) -> tensor<1x1x3x3xf32>
+      %ref = nabla.max_pool2d_backward %x, %dy {kernel_shape = [2, 2]}
+          : (tensor<1x1x3x3xf32>, tensor<1x1x2x2xf32>) -> tensor<1x1x3x3xf32>
+      return %p, %i, %dx, %ref : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi32>, tensor<1x1x3x3xf32>, tensor<1x1x3x3xf32>
+    })";
+  // The image of MaxRoutesToTheFirstMaximumAndSumsOverlaps: the first
+  // maxima are taps 1 (0,1), 0 (0,1), 1 (1,1) and 0 (1,1) of their windows.
+  RefTensor x({1, 1, 3, 3}, {0, 2, 2, 0, 2, 0, 1, 1, 1});
+  RefTensor dy({1, 1, 2, 2}, {1, 10, 100, 1000});
+  std::vector<RefTensor> out = runReference(src, "f", {x, dy});
+  expectNear(out.at(0), RefTensor({1, 1, 2, 2}, {2, 2, 2, 2}));
+  expectNear(out.at(1), RefTensor({1, 1, 2, 2}, {1, 0, 1, 0}));
+  EXPECT_TRUE(out[1].isInteger);
+  expectNear(out.at(2), RefTensor({1, 1, 3, 3}, {0, 11, 0, 0, 1100, 0, 0, 0, 0}));
+  expectNear(out.at(2), out.at(3));
+}
+
 TEST(ReferencePoolBackward, AverageSpreadsEvenlyByHand) {
   const char *src = R"(
     func @f(%dy: tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32> {

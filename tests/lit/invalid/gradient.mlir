@@ -236,3 +236,27 @@ func @batch_norm_backward_input_rank1(%x: tensor<100xf32>, %g: tensor<100xf32>) 
   %0:3 = nabla.batch_norm_backward %x, %g, %x : (tensor<100xf32>, tensor<100xf32>, tensor<100xf32>) -> (tensor<100xf32>, tensor<100xf32>, tensor<100xf32>)
   return
 }
+
+// -----
+
+func @max_pool2d_indices_backward_indices_mismatch(%i: tensor<?x30x12x11xi32>, %dy: tensor<?x30x12x12xf32>) {
+  // expected-error @+1 {{'nabla.max_pool2d_indices_backward' op indices tensor<?x30x12x11xi32> and grad_output tensor<?x30x12x12xf32> must have one shape}}
+  %0 = nabla.max_pool2d_indices_backward %i, %dy {kernel_shape = [2, 2], strides = [2, 2], image_size = [24, 24]} : (tensor<?x30x12x11xi32>, tensor<?x30x12x12xf32>) -> tensor<?x30x24x24xf32>
+  return
+}
+
+// -----
+
+func @max_pool2d_indices_backward_spatial_mismatch(%i: tensor<?x30x12x12xi32>, %dy: tensor<?x30x12x12xf32>) {
+  // expected-error @+1 {{'nabla.max_pool2d_indices_backward' op grad_output tensor<?x30x12x12xf32> does not match image_size [28, 28] (the forward op produces 14x14)}}
+  %0 = nabla.max_pool2d_indices_backward %i, %dy {kernel_shape = [2, 2], strides = [2, 2], image_size = [28, 28]} : (tensor<?x30x12x12xi32>, tensor<?x30x12x12xf32>) -> tensor<?x30x28x28xf32>
+  return
+}
+
+// -----
+
+func @max_pool2d_indices_backward_float_indices(%i: tensor<?x30x12x12xf32>, %dy: tensor<?x30x12x12xf32>) {
+  // expected-error @+1 {{'nabla.max_pool2d_indices_backward' op operand #0 must be ranked tensor of 32-bit signless integer values}}
+  %0 = nabla.max_pool2d_indices_backward %i, %dy {kernel_shape = [2, 2], strides = [2, 2], image_size = [24, 24]} : (tensor<?x30x12x12xf32>, tensor<?x30x12x12xf32>) -> tensor<?x30x24x24xf32>
+  return
+}

@@ -124,3 +124,17 @@ func @col2im(%a: tensor<90x75xf32>, %b: tensor<?x25xf32>, %c: tensor<84x16xf32>,
       : (tensor<90x18xf32>) -> tensor<10x3x7x7xf32>
   return %0, %1, %2, %3 : tensor<10x3x7x7xf32>, tensor<?x1x28x28xf32>, tensor<2x1x5x6xf32>, tensor<10x3x7x7xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func @max_pool2d_with_indices
+// CHECK: %{{.*}}, %{{.*}} = nabla.max_pool2d_with_indices %arg0 {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x30x24x24xf32>) -> (tensor<?x30x12x12xf32>, tensor<?x30x12x12xi32>)
+// CHECK: nabla.max_pool2d_with_indices %arg1 {kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [2, 2]} : (tensor<1x2x5x5xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xi32>)
+func @max_pool2d_with_indices(%x: tensor<?x30x24x24xf32>, %z: tensor<1x2x5x5xf32>)
+    -> (tensor<?x30x12x12xf32>, tensor<?x30x12x12xi32>, tensor<1x2x3x3xi32>) {
+  %p, %i = nabla.max_pool2d_with_indices %x {kernel_shape = [2, 2], strides = [2, 2]}
+      : (tensor<?x30x24x24xf32>) -> (tensor<?x30x12x12xf32>, tensor<?x30x12x12xi32>)
+  %q, %j = nabla.max_pool2d_with_indices %z {kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1]}
+      : (tensor<1x2x5x5xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xi32>)
+  return %p, %i, %j : tensor<?x30x12x12xf32>, tensor<?x30x12x12xi32>, tensor<1x2x3x3xi32>
+}

@@ -57,6 +57,17 @@ func @max_pool2d_backward(%x: tensor<?x30x24x24xf32>, %dy: tensor<?x30x12x12xf32
 
 // -----
 
+// CHECK-LABEL: func @max_pool2d_indices_backward
+// CHECK: nabla.max_pool2d_indices_backward %arg0, %arg1 {image_size = [24, 24], kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x30x12x12xi32>, tensor<?x30x12x12xf32>) -> tensor<?x30x24x24xf32>
+func @max_pool2d_indices_backward(%i: tensor<?x30x12x12xi32>, %dy: tensor<?x30x12x12xf32>)
+    -> tensor<?x30x24x24xf32> {
+  %0 = nabla.max_pool2d_indices_backward %i, %dy {kernel_shape = [2, 2], strides = [2, 2], image_size = [24, 24]}
+      : (tensor<?x30x12x12xi32>, tensor<?x30x12x12xf32>) -> tensor<?x30x24x24xf32>
+  return %0 : tensor<?x30x24x24xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @avg_pool2d_backward
 // CHECK: nabla.avg_pool2d_backward %arg0 {image_size = [24, 24], kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x30x12x12xf32>) -> tensor<?x30x24x24xf32>
 // CHECK: nabla.avg_pool2d_backward %arg1 {count_include_pad = true, image_size = [5, 5], kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [2, 2]} : (tensor<1x2x3x3xf32>) -> tensor<1x2x5x5xf32>

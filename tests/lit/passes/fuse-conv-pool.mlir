@@ -25,6 +25,19 @@ func @plain_conv(%x: tensor<2x3x9x9xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4
 
 // -----
 
+// A training step after --nabla-pool-indices: the pool that also returns
+// its indices is the conv's only reader, so the conv is computed inside it.
+// CHECK-LABEL: func @pool_with_indices
+// CHECK-NEXT: nabla.fused_conv2d %arg0, %arg1, %arg2 {activation = "relu", nabla.inline
+func @pool_with_indices(%x: tensor<?x1x28x28xf32>, %w: tensor<30x1x5x5xf32>, %b: tensor<30xf32>)
+    -> (tensor<?x30x12x12xf32>, tensor<?x30x12x12xi32>) {
+  %y = nabla.fused_conv2d %x, %w, %b {activation = "relu"} : (tensor<?x1x28x28xf32>, tensor<30x1x5x5xf32>, tensor<30xf32>) -> tensor<?x30x24x24xf32>
+  %p, %i = nabla.max_pool2d_with_indices %y {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x30x24x24xf32>) -> (tensor<?x30x12x12xf32>, tensor<?x30x12x12xi32>)
+  return %p, %i : tensor<?x30x12x12xf32>, tensor<?x30x12x12xi32>
+}
+
+// -----
+
 // A training step also reads the conv's output (relu's mask, the pool's
 // argmax): two users, so it is stored.
 // CHECK-LABEL: func @two_users
