@@ -27,6 +27,11 @@ std::pair<mlir::Value, int64_t> checkedIndicesOf(mlir::Operation *op) {
     return {back.getLabels(), classes(back.getLogits())};
   if (auto oneHot = mlir::dyn_cast<OneHotOp>(op))
     return {oneHot.getIndices(), int64_t(oneHot.getDepth())};
+  if (auto route = mlir::dyn_cast<MaxPool2DIndicesBackwardOp>(op)) {
+    // The taps a max_pool2d_with_indices returns lie in its window.
+    if (route.getIndices().getDefiningOp<MaxPool2DWithIndicesOp>()) return {};
+    return {route.getIndices(), windowTaps(route)};
+  }
   return {};
 }
 
@@ -42,8 +47,17 @@ void checkRange(const Tensor &indices, const IndexCheck &check, const std::strin
 
 } // namespace
 
+int64_t windowTaps(mlir::Operation *maxPoolIndicesBackward) {
+  int64_t taps = 1;
+  for (mlir::Attribute k : mlir::cast<MaxPool2DIndicesBackwardOp>(maxPoolIndicesBackward).getKernelShape())
+    taps *= k.cast<mlir::IntegerAttr>().getInt();
+  return taps;
+}
+
 std::string indexRangeMessage(mlir::Operation *op) {
   if (mlir::isa<OneHotOp>(op)) return "is an index outside one_hot's [0, depth) with depth";
+  if (mlir::isa<MaxPool2DIndicesBackwardOp>(op))
+    return "is a tap outside max_pool2d_indices_backward's window [0, KH * KW) with KH * KW";
   return "is a label outside softmax_cross_entropy's [0, classes) with classes";
 }
 

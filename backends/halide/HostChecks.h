@@ -41,9 +41,14 @@ struct HostChecks {
 };
 
 /// What an out-of-range index of a checked op (softmax_cross_entropy and
-/// its backward op with integer labels, one_hot) is called after its value:
-/// the pipeline's assertion and the host check say the same.
+/// its backward op with integer labels, one_hot, max_pool2d_indices_backward
+/// unless its indices come from max_pool2d_with_indices) is called after its
+/// value: the pipeline's assertion and the host check say the same.
 std::string indexRangeMessage(mlir::Operation *op);
+
+/// The taps of the window of a max_pool2d_indices_backward (KH * KW): its
+/// indices lie in [0, taps).
+int64_t windowTaps(mlir::Operation *maxPoolIndicesBackward);
 
 /// What a call of `func` must check on the host.
 HostChecks hostChecksOf(mlir::FuncOp func);

@@ -1,6 +1,7 @@
 // Lowerings of max/avg pooling and their backward ops (gather-style: each
 // input pixel sums the gradients of the windows that route to it, so
 // overlapping windows need no scatter).
+#include "backends/halide/HostChecks.h"
 #include "backends/halide/Lowering.h"
 
 #include "ir/Dialect.h"
@@ -184,12 +185,19 @@ std::vector<LoweredTensor> lowerMaxPoolWithIndices(MaxPool2DWithIndicesOp op,
 
 LoweredTensor lowerMaxPoolIndicesBackward(MaxPool2DIndicesBackwardOp op,
                                           const std::vector<LoweredTensor> &in) {
-  const LoweredTensor &indices = in[0], &dy = in[1];
+  const LoweredTensor &dy = in[1];
+  // Taps from the pool itself are in range; others are checked (the host
+  // checks an argument's, and the pipeline then has no assertions).
+  bool fromPool = op.getIndices().getDefiningOp<MaxPool2DWithIndicesOp>() != nullptr;
+  LoweredTensor indices =
+      fromPool ? in[0] : checkedIndices(in[0], int32_t(windowTaps(op)), indexRangeMessage(op));
   std::vector<int64_t> image = ints(op.getImageSizeAttr());
   auto tap = [indices](Expr n, Expr c, Expr oh, Expr ow) { return indices.at({n, c, oh, ow}); };
+  std::vector<LoweredTensor> stages;
+  if (!fromPool) stages.push_back(indices);
   return routeToWinners(tap, dy, poolWindow(op),
                         {dy.shape[0], dy.shape[1], int32_t(image[0]), int32_t(image[1])},
-                        poolWindowsTile(op), {});
+                        poolWindowsTile(op), stages);
 }
 
 LoweredTensor lowerAvgPoolBackward(AvgPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {

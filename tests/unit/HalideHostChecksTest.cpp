@@ -67,5 +67,36 @@ TEST(HalideHostChecks, ComputedIndicesAreCheckedInsideThePipeline) {
   expectError([&] { exe.run({x}); }, {"9 is an index outside one_hot's [0, depth) with depth 4"});
 }
 
+// Pool taps: from a function argument they are checked on the host against
+// the window's KH * KW taps; from max_pool2d_with_indices they need no check.
+const char *kTaps = R"(
+  func @r(%i: tensor<?x1x2x2xi32>, %dy: tensor<?x1x2x2xf32>) -> tensor<?x1x4x4xf32> {
+    %dx = nabla.max_pool2d_indices_backward %i, %dy {kernel_shape = [2, 2], strides = [2, 2], image_size = [4, 4]} : (tensor<?x1x2x2xi32>, tensor<?x1x2x2xf32>) -> tensor<?x1x4x4xf32>
+    return %dx : tensor<?x1x4x4xf32>
+  }
+  func @s(%x: tensor<?x1x4x4xf32>, %dy: tensor<?x1x2x2xf32>) -> tensor<?x1x4x4xf32> {
+    %p, %i = nabla.max_pool2d_with_indices %x {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<?x1x4x4xf32>) -> (tensor<?x1x2x2xf32>, tensor<?x1x2x2xi32>)
+    %dx = nabla.max_pool2d_indices_backward %i, %dy {kernel_shape = [2, 2], strides = [2, 2], image_size = [4, 4]} : (tensor<?x1x2x2xi32>, tensor<?x1x2x2xf32>) -> tensor<?x1x4x4xf32>
+    return %dx : tensor<?x1x4x4xf32>
+  })";
+
+TEST(HalideHostChecks, PoolTapArgumentsAreCheckedAndThePoolsOwnAreNot) {
+  halide::HostChecks fromArgument = checksOf(kTaps, "r"), fromPool = checksOf(kTaps, "s");
+  EXPECT_TRUE(fromArgument.complete);
+  ASSERT_EQ(fromArgument.indices.size(), 1u);
+  EXPECT_EQ(fromArgument.indices[0].bound, 4);
+  EXPECT_TRUE(fromPool.complete);
+  EXPECT_TRUE(fromPool.indices.empty());
+
+  halide::Executable exe = compileSource(kTaps, "r");
+  Tensor dy = randomTensor({1, 1, 2, 2});
+  Tensor taps = Tensor::fromVector<int32_t>({1, 1, 2, 2}, {0, 3, 1, 2});
+  expectMatchesOracle(kTaps, "r", {taps, dy}, referenceOracle(kTaps, "r"), {0, 0});
+  for (int32_t bad : {4, -1})
+    expectError([&] { exe.run({Tensor::fromVector<int32_t>({1, 1, 2, 2}, {0, bad, 1, 2}), dy}); },
+                {"@r: input arg0[1] = " + std::to_string(bad) +
+                 " is a tap outside max_pool2d_indices_backward's window [0, KH * KW) with KH * KW 4"});
+}
+
 } // namespace
 } // namespace nabla::testing
