@@ -128,10 +128,10 @@ LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target) {
   std::vector<LoweredTensor> results = lowerBody(func, args, all, 0);
 
   // A pipeline output must be a distinct Func defined in the pipeline: copy
-  // returned arguments, values returned twice and fields of a Tuple. On the CPU a loop group's
-  // outputs are copies too: the values themselves are then inlined, into
-  // the copy and into the group's other members that read them, and the
-  // copies run in one loop (scheduleLoopGroup).
+  // returned arguments, values returned twice and fields of a Tuple. On the
+  // CPU a loop group's outputs are copies too: the values themselves are
+  // then inlined, into the copy and into the group's other members that
+  // read them, and the copies run in one loop (scheduleLoopGroup).
   bool cpu = !target.has_gpu_feature();
   std::set<std::string> used;
   std::vector<LoweredTensor> outputs;

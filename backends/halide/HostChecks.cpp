@@ -48,9 +48,9 @@ void checkRange(const Tensor &indices, const IndexCheck &check, const std::strin
 } // namespace
 
 int64_t windowTaps(mlir::Operation *maxPoolIndicesBackward) {
+  auto op = mlir::cast<MaxPool2DIndicesBackwardOp>(maxPoolIndicesBackward);
   int64_t taps = 1;
-  for (mlir::Attribute k : mlir::cast<MaxPool2DIndicesBackwardOp>(maxPoolIndicesBackward).getKernelShape())
-    taps *= k.cast<mlir::IntegerAttr>().getInt();
+  for (mlir::Attribute k : op.getKernelShape()) taps *= k.cast<mlir::IntegerAttr>().getInt();
   return taps;
 }
 

@@ -182,10 +182,12 @@ TEST(HalidePool, MaxPoolWithIndicesAndItsBackward) {
     std::string image = ints(std::array<int64_t, 2>{c.input[2], c.input[3]});
     std::string src = "func @f(%x: " + x + ", %dy: " + y + ") -> (" + y + ", " + i + ", " + x +
                       ") {\n  %p, %i = nabla.max_pool2d_with_indices %x {" + attrs + "} : (" + x +
-                      ") -> (" + y + ", " + i + ")\n  %dx = nabla.max_pool2d_indices_backward %i, %dy {" +
-                      attrs + ", image_size = " + image + "} : (" + i + ", " + y + ") -> " + x +
+                      ") -> (" + y + ", " + i + ")\n  %dx = nabla.max_pool2d_indices_backward " +
+                      "%i, %dy {" + attrs + ", image_size = " + image + "} : (" + i + ", " + y +
+                      ") -> " + x +
                       "\n  return %p, %i, %dx : " + y + ", " + i + ", " + x + "\n}\n";
-    expectMatchesOracle(src, "f", {randomTensor(c.input), randomTensor(dy)}, referenceOracle(src, "f"), kPool);
+    expectMatchesOracle(src, "f", {randomTensor(c.input), randomTensor(dy)},
+                        referenceOracle(src, "f"), kPool);
     Tensor flat({c.input}, DType::F32);
     expectMatchesOracle(src, "f", {flat, randomTensor(dy)}, referenceOracle(src, "f"), kPool);
   }
