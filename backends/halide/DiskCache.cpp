@@ -1,5 +1,6 @@
 #include "backends/halide/DiskCache.h"
 
+#include "backends/halide/LlvmOptions.h"
 #include "backends/halide/ParallelCodegen.h"
 #include "backends/halide/SharedLibrary.h"
 #include "runtime/AtomicFile.h"
@@ -178,7 +179,8 @@ DiskCache *DiskCache::get() {
 std::string DiskCache::key(const std::string &functionName, const std::string &irText,
                            const Halide::Target &target) {
   return std::string("nabla halide pipeline cache v1\nlowering ") + loweringFingerprint() +
-         "\nhalide " + NABLA_HALIDE_VERSION + "\ntarget " + target.to_string() + "\nfunction " +
+         "\nhalide " + NABLA_HALIDE_VERSION + "\nllvm " + llvmCodegenOptions() + "\ntarget " +
+         target.to_string() + "\nfunction " +
          functionName + "\n" + irText;
 }
 
@@ -232,7 +234,7 @@ std::shared_ptr<CachedPipeline> DiskCache::load(const std::string &key) {
     return nullptr;
   };
   if (storedKey != key) return reject();
-  // The target is the key's fourth line.
+  // The target is read back from its line of the key.
   size_t at = key.find("\ntarget ") + 8;
   Halide::Target target(key.substr(at, key.find('\n', at) - at));
   ensureRuntime(target);

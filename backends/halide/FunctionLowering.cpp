@@ -2,6 +2,7 @@
 
 #include "backends/halide/CpuSchedule.h"
 #include "backends/halide/GpuSchedule.h"
+#include "backends/halide/LlvmOptions.h"
 #include "backends/halide/Lowering.h"
 #include "runtime/Error.h"
 
@@ -99,6 +100,7 @@ void checkLowerable(mlir::FuncOp func) {
 LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target) {
   if (func.isExternal()) throw Error("@" + func.getName().str() + " has no body");
   checkLowerable(func);
+  configureLlvmCodegen(); // before anything of it is compiled
   LoweredFunction lowered;
   std::vector<LoweredTensor> args;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {

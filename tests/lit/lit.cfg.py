@@ -19,3 +19,11 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(
     ("%onnx-encode", "{} -I{} --encode=onnx.ModelProto onnx/onnx.proto".format(
         config.protoc, config.onnx_proto_dir)))
+
+# REQUIRES: avx512 -- tests that read the host assembly of AVX-512 code.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if " avx512f" in cpuinfo.read():
+            config.available_features.add("avx512")
+except OSError:
+    pass

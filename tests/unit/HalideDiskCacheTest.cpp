@@ -5,6 +5,7 @@
 #include "tests/unit/FileTestSupport.h"
 #include "tests/unit/HalideTestSupport.h"
 
+#include "backends/halide/DiskCache.h"
 #include "runtime/Error.h"
 
 #include <gtest/gtest.h>
@@ -228,6 +229,22 @@ TEST(HalideDiskCache, OffCompilesInMemory) {
   EXPECT_EQ(halide::jitCacheStats().diskStores, before.diskStores);
   EXPECT_EQ(exe.run(inputs(8))[0].shape(), (Shape{8, 10}));
   EXPECT_FALSE(fs::exists(dir.path())) << "nothing written";
+}
+
+// The LLVM options are part of the key: the same IR compiled under a user's
+// HL_LLVM_ARGS is other code and must not be loaded for nabla's options.
+TEST(HalideDiskCache, KeysNameTheLlvmOptions) {
+  const char *saved = std::getenv("HL_LLVM_ARGS");
+  std::string savedValue = saved ? saved : "";
+  Halide::Target host = Halide::get_host_target();
+  unsetenv("HL_LLVM_ARGS");
+  std::string ours = halide::DiskCache::key("f", "ir", host);
+  setenv("HL_LLVM_ARGS", "-slp-threshold=0", 1);
+  std::string users = halide::DiskCache::key("f", "ir", host);
+  if (saved) setenv("HL_LLVM_ARGS", savedValue.c_str(), 1);
+  else unsetenv("HL_LLVM_ARGS");
+  EXPECT_NE(ours.find("\nllvm -slp-threshold=1000\n"), std::string::npos) << ours;
+  EXPECT_NE(users.find("\nllvm HL_LLVM_ARGS -slp-threshold=0\n"), std::string::npos) << users;
 }
 
 } // namespace
