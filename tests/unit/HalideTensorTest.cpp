@@ -17,8 +17,10 @@ constexpr Tolerance kAccumulated{1e-5, 1e-4};
 TEST(HalideTensor, MatmulAllTransposeFlagsAndOddSizes) {
   reseed(10);
   struct Case { int64_t m, k, n; };
+  // N = 97 and 100: tiles of whole rows (7 registers each), rows shifted
+  // inwards at M = 5 and 50.
   for (Case c : {Case{1, 1, 1}, Case{3, 5, 7}, Case{17, 33, 19}, Case{64, 300, 48}, Case{5, 16, 100},
-                 Case{1, 40, 100}}) {
+                 Case{1, 40, 100}, Case{50, 64, 97}}) {
     for (int flags = 0; flags < 4; ++flags) {
       bool ta = flags & 1, tb = flags & 2;
       Shape a = ta ? Shape{c.k, c.m} : Shape{c.m, c.k};
@@ -39,8 +41,9 @@ TEST(HalideTensor, MatmulWithDynamicBatch) {
   reseed(11);
   // Batches below, at and above the register tile's rows (the schedule is
   // specialized on the row count), and widths of one and several vectors.
-  // Single rows take whole rows of B where a vector width cuts N exactly: 25
-  // x 4 lanes (100), 4 x 16 (64), 5 tiles of 25 x 8 (1000); 30 cannot.
+  // Single rows take whole rows of B where a vector width cuts N exactly: one
+  // vector of 100 lanes (the whole-row tile), 4 x 16 (64), 5 tiles of 25 x 8
+  // (1000); 30 cannot.
   for (int64_t n : {30, 64, 100, 1000}) {
     std::string b = "tensor<20x" + std::to_string(n) + "xf32>";
     std::string y = "tensor<?x" + std::to_string(n) + "xf32>";
