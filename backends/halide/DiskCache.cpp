@@ -180,9 +180,8 @@ DiskCache *DiskCache::get() {
 std::string DiskCache::key(const std::string &functionName, const std::string &irText,
                            const Halide::Target &target) {
   return std::string("nabla halide pipeline cache v1\nlowering ") + loweringFingerprint() +
-         "\nhalide " + NABLA_HALIDE_VERSION + "\nllvm " + llvmCodegenOptions() + "\ntarget " +
-         target.to_string() + "\nfunction " +
-         functionName + "\n" + irText;
+         "\nhalide " + NABLA_HALIDE_VERSION + "\nllvm " + llvmCodegenOptions() +
+         "\ntarget " + target.to_string() + "\nfunction " + functionName + "\n" + irText;
 }
 
 std::string DiskCache::libraryPath(const std::string &key) const {
