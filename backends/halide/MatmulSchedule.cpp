@@ -23,6 +23,9 @@ struct MatmulTile {
   int width() const { return vector * vectors; }
 };
 
+/// B's floats that stay in L2 (1 MB here) with room for A's rows and C.
+constexpr int64_t kL2Floats = 128 * 1024;
+
 /// A tile of whole rows: one vector of N lanes per row, which LLVM splits
 /// into ceil(N / 16) registers, the last one partly used. Where N is no
 /// multiple of the tile's width that costs fewer FMAs per row than the
@@ -30,13 +33,12 @@ struct MatmulTile {
 /// instead of the 8 that 2-vector tiles compute (128 columns). As many rows
 /// as fit with their accumulators, B's vectors and one broadcast in the 32
 /// registers (3 at N = 100). Each such tile walks all of B (K x N), so only
-/// while B stays in L2 across tiles: K x N at most 128K floats, or K dynamic
+/// while B stays in L2 across tiles: K x N at most kL2Floats, or K dynamic
 /// (a batch: SimpleConvNet's dW1 = X^T dY reduces over the 100 images; its
-/// share of the one-thread training step 14.2% -> 12.9%). The forward
-/// affine's B (4320 x 100, 1.7 MB) does not: 0.84 ms against 0.78.
+/// share of the one-thread training step 14.2% -> 12.9%). A larger B is cut
+/// into blocks of K that do (reductionBlocks); `k` is one block's extent.
 MatmulTile wholeRowTile(int64_t n, int64_t k, const MatmulTile &tile) {
   constexpr int kRegisters = 32;
-  constexpr int64_t kL2Floats = 128 * 1024;
   int64_t registersPerRow = (n + tile.vector - 1) / tile.vector;
   int64_t tileRegistersPerRow = (n + tile.width() - 1) / tile.width() * tile.vectors;
   if (n % tile.vector == 0 || registersPerRow >= tileRegistersPerRow) return tile;
@@ -54,8 +56,7 @@ MatmulTile wholeRowTile(int64_t n, int64_t k, const MatmulTile &tile) {
 /// its 100x4320x100 affine. More rows per tile measured slower on both
 /// shapes (2 x 12: 0.75 ms; each row of A is its own stream of loads).
 /// Outputs narrower than two vectors get one (down to 4 lanes) by 12 rows.
-/// `k`: the reduction's extent, 0 when dynamic (see wholeRowTile).
-MatmulTile matmulTile(int64_t n, int64_t k, int vector) {
+MatmulTile vectorTile(int64_t n, int vector) {
   MatmulTile tile{vector};
   if (n == 0) { // dynamic: guarded edge tiles
     tile.exact = false;
@@ -73,7 +74,13 @@ MatmulTile matmulTile(int64_t n, int64_t k, int vector) {
     tile.vectors = 2;
   }
   tile.exact = n >= tile.width();
-  return wholeRowTile(n, k, tile);
+  return tile;
+}
+
+/// The register tile of a product with N columns and a reduction of `k`
+/// (0: dynamic): vectorTile's, or whole rows where they pay (wholeRowTile).
+MatmulTile matmulTile(int64_t n, int64_t k, int vector) {
+  return wholeRowTile(n, k, vectorTile(n, vector));
 }
 
 /// The tile of a single row (batch 1), where reading B is the work: each
@@ -123,7 +130,8 @@ void scheduleTileAccumulation(PureT &&pure, UpdateT &&update, const std::vector<
                               const MatmulTile &tile) { // args: (j, i)
   Var jv("ajv"), jl("ajl");
   std::vector<Halide::VarOrRVar> order = {jl, jv, args[1]}; // then k's variables, innermost first
-  for (const auto &r : update.get_schedule().rvars()) order.push_back(RVar(r.var));
+  for (const auto &r : update.get_schedule().rvars()) // rfactor's are qualified: "k.k_in_block"
+    order.push_back(RVar(r.var.substr(r.var.rfind('.') + 1)));
   pure.split(args[0], jv, jl, tile.vector, TailStrategy::GuardWithIf).vectorize(jl).unroll(args[1]);
   update.split(args[0], jv, jl, tile.vector, TailStrategy::GuardWithIf)
       .reorder(order)
@@ -133,42 +141,119 @@ void scheduleTileAccumulation(PureT &&pure, UpdateT &&update, const std::vector<
     pure.unroll(jv);
     update.unroll(jv);
   }
+  // LLVM carries a vector of N = 100 lanes across a loop's edges as
+  // scalars (vinsertps, vmovshdup): inside nested k loops (a pool's planes
+  // read as w, h, c) that cost 45% of the tile. One fused k loop pays it
+  // once per tile; its index math is a few scalar ops per step of 21 FMAs.
+  std::vector<RVar> k;
+  for (size_t d = 3; d < order.size(); ++d) k.push_back(order[d].rvar);
+  if ((tile.vector & (tile.vector - 1)) && k.size() >= 2) {
+    RVar outer = k[0];
+    for (size_t d = 1; d < k.size(); ++d) {
+      RVar fused(outer.name() + "_" + k[d].name());
+      update.fuse(outer, k[d], fused);
+      outer = fused;
+    }
+  }
+}
+
+/// Cutting the reduction into blocks pays where whole-row tiles would win
+/// but B (K x N floats) does not stay in L2: the fewest blocks (at least 2)
+/// that split the outermost reduction variable of `update` evenly, each
+/// block's rows of B in L2. 0 when B fits whole or no split keeps a block
+/// in L2. SimpleConvNet's affine layer (4320 x 100, read as 30 channels x
+/// 144): 5 blocks of 6 channels.
+int reductionBlocks(const Halide::Stage &update, int64_t k, int64_t n, int vector) {
+  if (k <= 0 || n <= 0 || k * n <= kL2Floats) return 0;
+  bool wholeRowsPay = matmulTile(n, 1, vector).vector != matmulTile(n, k, vector).vector;
+  if (!wholeRowsPay) return 0;
+  int64_t extent = constantValue(update.get_schedule().rvars().back().extent);
+  for (int64_t blocks = 2; blocks <= extent; ++blocks)
+    if (extent % blocks == 0 && k / blocks * n <= kL2Floats) return int(blocks);
+  return 0;
+}
+
+/// Tiles `out` (j, i, ...) into register tiles, each accumulated by `acc`
+/// over the whole reduction in a tile-sized buffer LLVM keeps in registers:
+/// per step of k only A and B are loaded. Row tiles shift inwards, so with
+/// a dynamic row count (`m` = 0; `rows` the count) the tiled schedule is
+/// specialized to outputs of at least a tile's rows; smaller ones (batch 1)
+/// run single rows in row tiles (rowTile), the accumulation specialized the
+/// same way. `k`: the reduction's extent per tile (0: dynamic).
+void tileAccumulation(Halide::Func out, Halide::Func acc, const Halide::Expr &rows, int64_t m,
+                      int64_t n, int64_t k, int vector) {
+  MatmulTile tile = matmulTile(n, k, vector);
+  auto rowTilesFor = [&](const MatmulTile &tt) {
+    return iterationsPerTask(2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256));
+  };
+  out.compute_root();
+  acc.compute_at(out, Var("row_tiles"));
+  MatmulTile single = rowTile(n, tile);
+  if (m > 0) {
+    if (m == 1) tile = single;
+    if (m < tile.rows) tile.rows = int(m);
+    tileMatmulOutput(out, out.args(), tile, rowTilesFor(tile));
+    scheduleTileAccumulation(acc, acc.update(0), acc.args(), tile);
+    return;
+  }
+  Halide::Expr tiled = rows >= tile.rows;
+  tileMatmulOutput(out.specialize(tiled), out.args(), tile, rowTilesFor(tile));
+  scheduleTileAccumulation(acc.specialize(tiled), acc.update(0).specialize(tiled), acc.args(),
+                           tile);
+  tileMatmulOutput(out, out.args(), single, rowTilesFor(single));
+  scheduleTileAccumulation(acc, acc.update(0), acc.args(), single);
+}
+
+/// The accumulation's reduction cut into `blocks` (reductionBlocks) by
+/// Halide's rfactor of `update` (the accumulation's update or its
+/// specialization): the blocks' sums, stored (blocks x M x N floats), tiled
+/// as an output one block after another, every tile of a block reading the
+/// same rows of B; `update` then adds them up.
+void tileReductionBlocks(Halide::Stage update, Halide::Func acc, int blocks,
+                         const Halide::Expr &rows, int64_t m, int64_t n, int64_t k, int vector) {
+  const auto &outer = update.get_schedule().rvars().back();
+  int64_t extent = constantValue(outer.extent);
+  RVar block("k_block"), inBlock("k_in_block");
+  update.split(RVar(outer.var), block, inBlock, int32_t(extent / blocks));
+  Halide::Func partial = update.rfactor(block, Var("k_block_index"));
+  Halide::Func sums = partial.in(acc); // pure: tiled like an output
+  tileAccumulation(sums, partial, rows, m, n, k / blocks, vector);
 }
 
 } // namespace
 
-/// out(j, i) = activation(acc(j, i)), acc(j, i) = sum_k A(i, k) B(k, j).
-/// The output is cut into register tiles; each tile's accumulation runs over
-/// the whole k range in a tile-sized buffer of its own, which LLVM promotes
-/// to registers: per step of k only A and B are loaded. Row tiles shift
-/// inwards, so with a dynamic row count the tiled schedule is specialized to
-/// outputs of at least a tile's rows; smaller ones (batch 1) run single rows
-/// in row tiles (rowTile), the accumulation specialized the same way.
+/// out(j, i) = activation(acc(j, i)), acc(j, i) = sum_k A(i, k) B(k, j):
+/// the output in register tiles (tileAccumulation), or, where B must be cut
+/// into blocks of K to stay in L2, the blocks' sums (tileReductionBlocks),
+/// which the output adds up with the bias tile by tile. Single rows (batch
+/// 1) stream B once anyway: they are never cut.
 void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
   Halide::Func f = t.func, acc = t.stages.at(0).func;
   const LoweredTensor &product = t.stages[0];
-  int64_t m = staticExtent(product, 0);
+  int64_t m = staticExtent(product, 0), n = staticExtent(product, 1);
   int64_t k = 1; // 0: dynamic
   for (const auto &r : acc.update(0).get_schedule().rvars()) k *= constantValue(r.extent);
-  MatmulTile tile = matmulTile(staticExtent(product, 1), k, vector);
-  auto rowTilesFor = [&](const MatmulTile &tt) {
-    return iterationsPerTask(2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256));
+  int blocks = m == 1 ? 0 : reductionBlocks(acc.update(0), k, n, vector);
+  if (!blocks) return tileAccumulation(f, acc, product.shape[0], m, n, k, vector);
+
+  // The sums' tile, which the output's tiles follow; its specialization to
+  // at least a tile's rows when the row count is dynamic.
+  MatmulTile tile = matmulTile(n, k / blocks, vector);
+  if (m > 0 && m < tile.rows) tile.rows = int(m);
+  auto merge = [&](auto &&out, auto &&pure, Halide::Stage update) {
+    int tilesPerTask = iterationsPerTask(2.0 * tile.width() * tile.rows * blocks); // adds only
+    tileMatmulOutput(out, f.args(), tile, tilesPerTask);
+    pure.vectorize(acc.args()[0], vector, TailStrategy::GuardWithIf);
+    tileReductionBlocks(update, acc, blocks, product.shape[0], m, n, k, vector);
+    update.vectorize(acc.args()[0], vector, TailStrategy::GuardWithIf);
   };
   f.compute_root();
   acc.compute_at(f, Var("row_tiles"));
-  MatmulTile single = rowTile(staticExtent(product, 1), tile);
-  if (m > 0) {
-    if (m == 1) tile = single;
-    if (m < tile.rows) tile.rows = int(m);
-    tileMatmulOutput(f, f.args(), tile, rowTilesFor(tile));
-    scheduleTileAccumulation(acc, acc.update(0), acc.args(), tile);
-    return;
-  }
+  if (m > 0) return merge(f, acc, acc.update(0));
   Halide::Expr tiled = product.shape[0] >= tile.rows;
-  tileMatmulOutput(f.specialize(tiled), f.args(), tile, rowTilesFor(tile));
-  scheduleTileAccumulation(acc.specialize(tiled), acc.update(0).specialize(tiled), acc.args(),
-                           tile);
-  tileMatmulOutput(f, f.args(), single, rowTilesFor(single));
+  merge(f.specialize(tiled), acc.specialize(tiled), acc.update(0).specialize(tiled));
+  MatmulTile single = rowTile(n, vectorTile(n, vector));
+  tileMatmulOutput(f, f.args(), single, iterationsPerTask(2.0 * single.width() * double(k)));
   scheduleTileAccumulation(acc, acc.update(0), acc.args(), single);
 }
 

@@ -80,6 +80,44 @@ TEST(HalideTensor, MatmulReadsThroughAFlatten) {
   }
 }
 
+TEST(HalideTensor, MatmulCutsAReductionLargerThanL2IntoBlocks) {
+  reseed(14);
+  // B = K x 100 floats past L2 (K * N > 128K): the reduction is cut into
+  // blocks whose rows of B stay in L2 (1500 -> 2 x 750; the flattened
+  // 30 x 12 x 12 planes -> 5 x 6 channels), their sums added by the output.
+  // A batch below a tile's rows is never cut. These sums run to K = 4320
+  // terms of about +-0.3: f32 rounding grows like sqrt(K) * 2^-24 times the
+  // partial sums (~20 here), ~1e-4; atol 1e-3.
+  constexpr Tolerance kLongSums{1e-5, 1e-3};
+  std::string plain = funcSource(
+      {"tensor<?x1500xf32>", "tensor<1500x100xf32>"}, "tensor<?x100xf32>",
+      "%y = nabla.matmul %a0, %a1 : (tensor<?x1500xf32>, tensor<1500x100xf32>) -> "
+      "tensor<?x100xf32>");
+  std::string planes = funcSource(
+      {"tensor<?x30x12x12xf32>", "tensor<4320x100xf32>"}, "tensor<?x100xf32>",
+      "%f = nabla.flatten %a0 {axis = 1 : i64} : (tensor<?x30x12x12xf32>) -> tensor<?x4320xf32>\n"
+      "  %y = nabla.matmul %f, %a1 : (tensor<?x4320xf32>, tensor<4320x100xf32>) -> "
+      "tensor<?x100xf32>");
+  struct Case { std::string src; Shape a; int64_t k; };
+  for (const Case &c : {Case{plain, {0, 1500}, 1500}, Case{planes, {0, 30, 12, 12}, 4320}}) {
+    halide::Executable exe = compileSource(c.src, "f");
+    for (int64_t batch : {1, 2, 3, 7, 100}) {
+      Shape a = c.a;
+      a[0] = batch;
+      std::vector<Tensor> in = {randomTensor(a), randomTensor({c.k, 100})};
+      expectTensorNear(exe.run(in)[0], referenceOracle(c.src, "f")(toRef(in))[0], kLongSums,
+                       "k " + std::to_string(c.k) + ", batch " + std::to_string(batch));
+    }
+  }
+  // A static batch: no specialization.
+  std::string fixed = funcSource(
+      {"tensor<5x1500xf32>", "tensor<1500x100xf32>"}, "tensor<5x100xf32>",
+      "%y = nabla.matmul %a0, %a1 : (tensor<5x1500xf32>, tensor<1500x100xf32>) -> "
+      "tensor<5x100xf32>");
+  expectMatchesOracle(fixed, "f", {randomTensor({5, 1500}), randomTensor({1500, 100})},
+                      referenceOracle(fixed, "f"), kLongSums);
+}
+
 TEST(HalideTensor, TransposeReshapeFlatten) {
   reseed(12);
   Shape shape = {2, 3, 4, 5};
