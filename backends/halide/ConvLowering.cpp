@@ -271,7 +271,9 @@ LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &
   defineAt(f, v) += tap;
   std::vector<Expr> shape = {in[0].shape[0], outChannels, w.outputSize(0, in[0].shape[2]),
                              w.outputSize(1, in[0].shape[3])};
-  return {f, shape, ScheduleKind::Convolution, {x}};
+  LoweredTensor conv{f, shape, ScheduleKind::Convolution, {x}};
+  conv.borderedInput = true;
+  return conv;
 }
 
 void registerConvLowerings(LoweringTable &table) {

@@ -121,13 +121,14 @@ void scheduleGenericEpilogue(const LoweredTensor &t, int vector) {
 }
 
 /// An activation over one accumulation (conv2d, matmul and their fused
-/// forms): the accumulation is computed tile by tile inside it.
-void scheduleEpilogue(const LoweredTensor &t, int vector) {
+/// forms): the accumulation is computed tile by tile inside it. Inputs of
+/// the accumulation placed inside it go into `placed`.
+void scheduleEpilogue(const LoweredTensor &t, int vector, std::set<std::string> &placed) {
   switch (t.stages.at(0).kind) {
   case ScheduleKind::Matmul:
     return scheduleMatmulEpilogue(t, vector);
   case ScheduleKind::Convolution:
-    if (scheduleConvEpilogue(t, vector)) return;
+    if (scheduleConvEpilogue(t, vector, placed)) return;
     break;
   default:
     break;
@@ -141,10 +142,11 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
                        std::set<std::string> &done) {
   if (!done.insert(t.func.name()).second) return;
   if (t.kind == ScheduleKind::Epilogue) {
-    // Its stage is scheduled here, inside it; the stage's own inputs at root.
+    // Its stage is scheduled here, inside it; the stage's own inputs at root
+    // unless the epilogue's schedule placed them.
     done.insert(t.stages.at(0).func.name());
+    scheduleEpilogue(t, vector, done);
     for (const LoweredTensor &input : t.stages[0].stages) schedule(input, target, done);
-    scheduleEpilogue(t, vector);
     return;
   }
   for (const LoweredTensor &stage : t.stages) schedule(stage, target, done);
@@ -333,7 +335,7 @@ void scheduleConvPools(const std::vector<LoweredTensor> &tensors, const Readers 
         !pool->tilingWindow[0] || isOutput(conv, outputs))
       continue;
     int natural = std::max(target.natural_vector_size(pool->type()), 1);
-    if (!scheduleConvPool(*pool, conv, natural)) continue;
+    if (!scheduleConvPool(*pool, conv, natural, done)) continue;
     for (const std::string &name :
          {pool->func.name(), conv.func.name(), conv.stages[0].func.name()})
       done.insert(name);

@@ -5,6 +5,9 @@
 
 #include "backends/halide/Lowering.h"
 
+#include <set>
+#include <string>
+
 namespace nabla::halide {
 
 /// The static extent of NCHW dim `d` of `t`, or 0.
@@ -48,8 +51,9 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector);
 /// out = activation(conv2d): `t` is an Epilogue over a Convolution stage.
 /// Register tiles of rows x vectors x output channels (ConvSchedule.cpp);
 /// false, scheduling nothing, when the conv's extents are not all static or
-/// its rows are too wide for one tile.
-bool scheduleConvEpilogue(const LoweredTensor &t, int vector);
+/// its rows are too wide for one tile. The conv's bordered input, when the
+/// schedule computes it image by image, is added to `placed`.
+bool scheduleConvEpilogue(const LoweredTensor &t, int vector, std::set<std::string> &placed);
 
 /// A Transpose copy in square blocks of `vector` / 2 (TransposeSchedule.cpp);
 /// false, scheduling nothing, unless both extents are static and at least
@@ -60,8 +64,10 @@ bool scheduleTranspose(const LoweredTensor &t, int vector);
 /// stage): the conv's register tiles computed inside the pool's loops, its
 /// activation inlined into the pool's maximum, nothing of it stored
 /// (ConvSchedule.cpp). False, scheduling nothing, when the extents are not
-/// all static or no tile covers whole windows.
-bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &conv, int vector);
+/// all static or no tile covers whole windows. The conv's bordered input,
+/// when computed image by image, is added to `placed`.
+bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &conv, int vector,
+                      std::set<std::string> &placed);
 
 /// Pointwise tensors of one static shape that nothing in the pipeline reads
 /// (the outputs of a loop group) computed in one loop nest: each vector of

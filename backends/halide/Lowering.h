@@ -84,6 +84,9 @@ struct LoweredTensor {
   /// computes this one. Its tiles span `flatTileRows` rows, whole vectors.
   Halide::Func flatAccumulation = {};
   int flatTileRows = 0;
+  /// Convolutions only: stages[0] is the input with a zero border, which
+  /// the CPU schedule may compute image by image inside the convolution.
+  bool borderedInput = false;
   /// Matmuls only: the Funcs its update reads as A and B, which the GPU
   /// schedule stages through shared memory tile by tile.
   std::vector<Halide::Func> operands = {};
