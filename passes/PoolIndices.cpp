@@ -11,7 +11,11 @@
 //   * relu's mask moves before the routing: mul(route(dy), step(X)) =
 //     route(dy * step(P)) with P the pooled maximum, since a gradient only
 //     ever reaches the pixel that is its window's maximum, where X = P. The
-//     mask is then taken on the pooled tensor, a quarter of X for 2x2 windows.
+//     mask is then taken on the pooled tensor, a quarter of X for 2x2 windows;
+//   * a sum of the routed gradient over both spatial axes (the conv's bias
+//     gradient) sums dy instead: routing moves every element of dy to one
+//     pixel inside the image, dropping none and adding none, so the sums
+//     are equal, and dy is a quarter of the routed tensor for 2x2 windows.
 //
 // With both, the pool is X's only reader, and --nabla-fuse-conv-pool can
 // compute the convolution inside it in training too. Pools whose input has
@@ -36,9 +40,10 @@ template <typename PoolT> bool sameWindow(PoolT pool, MaxPool2DBackwardOp grad) 
 /// max_pool2d(X) -> max_pool2d_with_indices(X), in place.
 MaxPool2DWithIndicesOp withIndices(MaxPool2DOp pool) {
   OpBuilder b(pool);
+  // The getters fill in omitted attributes' defaults (unit strides, no pads).
   auto fused = b.create<MaxPool2DWithIndicesOp>(pool.getLoc(), pool.getInput(),
-                                                pool.getKernelShapeAttr(), pool.getStridesAttr(),
-                                                pool.getPadsAttr());
+                                                pool.getKernelShape(), pool.getStrides(),
+                                                pool.getPads());
   pool.getResult().replaceAllUsesWith(fused.getResult());
   pool.erase();
   return fused;
@@ -88,6 +93,34 @@ void maskBeforeRouting(MaxPool2DIndicesBackwardOp grad, MaxPool2DWithIndicesOp p
   if (step->use_empty()) step.erase();
 }
 
+/// Whether `sum` reduces both spatial axes of its NCHW input.
+bool sumsBothSpatialAxes(ReduceSumOp sum) {
+  llvm::ArrayRef<Attribute> axes = sum.getAxes().getValue();
+  if (axes.empty()) return true; // all of them
+  bool height = false, width = false;
+  for (Attribute a : axes) {
+    int64_t axis = a.cast<IntegerAttr>().getInt();
+    if (axis < 0) axis += 4;
+    height |= axis == 2;
+    width |= axis == 3;
+  }
+  return height && width;
+}
+
+/// The routed gradient's sums over both spatial axes read the gradient
+/// before routing.
+void sumBeforeRouting(MaxPool2DIndicesBackwardOp grad) {
+  for (Operation *user : llvm::make_early_inc_range(grad.getResult().getUsers())) {
+    auto sum = dyn_cast<ReduceSumOp>(user);
+    if (!sum || !sumsBothSpatialAxes(sum)) continue;
+    OpBuilder b(sum);
+    auto pooled = b.create<ReduceSumOp>(sum.getLoc(), TypeRange{sum.getResult().getType()},
+                                        ValueRange{grad.getGradOutput()}, sum->getAttrs());
+    sum.getResult().replaceAllUsesWith(pooled.getResult());
+    sum.erase();
+  }
+}
+
 struct PoolIndices : PoolIndicesBase<PoolIndices> {
   void runOnOperation() override {
     llvm::SmallVector<MaxPool2DBackwardOp> grads;
@@ -100,11 +133,12 @@ struct PoolIndices : PoolIndicesBase<PoolIndices> {
       OpBuilder b(grad);
       auto routed = b.create<MaxPool2DIndicesBackwardOp>(
           grad.getLoc(), grad.getResult().getType(), pool.getIndices(), grad.getGradOutput(),
-          grad.getKernelShapeAttr(), b.getI64ArrayAttr({input.getDimSize(2), input.getDimSize(3)}),
-          grad.getStridesAttr(), grad.getPadsAttr());
+          grad.getKernelShape(), b.getI64ArrayAttr({input.getDimSize(2), input.getDimSize(3)}),
+          grad.getStrides(), grad.getPads());
       grad.getResult().replaceAllUsesWith(routed.getResult());
       grad.erase();
       maskBeforeRouting(routed, pool);
+      sumBeforeRouting(routed);
     }
   }
 };
