@@ -108,14 +108,18 @@ def PoolIndices : Pass<"nabla-pool-indices", "mlir::FuncOp"> {
     routing onto the pooled maximum (`dy * step(P)`): a gradient only
     reaches the pixel that is its window's maximum, where X = P. The pool
     is then X's only reader, so --nabla-fuse-conv-pool can compute the
-    convolution inside it in a training step too. Inputs with dynamic
-    height or width are left as they are.
+    convolution inside it in a training step too. A `reduce_sum` of the
+    routed gradient over both spatial axes (a conv's bias gradient) sums
+    the gradient before routing instead: routing moves every element to one
+    pixel, so the sums are equal, over a quarter of the elements for 2x2
+    windows. Inputs with dynamic height or width are left as they are.
 
     ```mlir
     %p, %i = nabla.max_pool2d_with_indices %x {kernel_shape = [2, 2], strides = [2, 2]} : ...
     %m = nabla.step %p : tensor<?x30x12x12xf32>
     %g = nabla.mul %dy, %m : ...
     %dx = nabla.max_pool2d_indices_backward %i, %g {image_size = [24, 24], kernel_shape = [2, 2], strides = [2, 2]} : ...
+    %db = nabla.reduce_sum %g {axes = [0, 2, 3]} : (tensor<?x30x12x12xf32>) -> tensor<30xf32>
     ```
   }];
   let constructor = "nabla::createPoolIndicesPass()";
