@@ -173,6 +173,17 @@ int reductionBlocks(const Halide::Stage &update, int64_t k, int64_t n, int vecto
   return 0;
 }
 
+/// Iterations per task when a static count of `iterations` is cut into
+/// tasks of about `perTask`: an even number of equal tasks, so two threads
+/// end together (34 row tiles of 7 made 5 tasks: one thread ran 3 of them,
+/// the other 2).
+int evenTasks(int64_t iterations, int perTask) {
+  int64_t tasks = (iterations + perTask - 1) / perTask;
+  if (tasks <= 1) return perTask;
+  tasks += tasks % 2;
+  return int((iterations + tasks - 1) / tasks);
+}
+
 /// Tiles `out` (j, i, ...) into register tiles, each accumulated by `acc`
 /// over the whole reduction in a tile-sized buffer LLVM keeps in registers:
 /// per step of k only A and B are loaded. Row tiles shift inwards, so with
@@ -183,7 +194,7 @@ int reductionBlocks(const Halide::Stage &update, int64_t k, int64_t n, int vecto
 void tileAccumulation(Halide::Func out, Halide::Func acc, const Halide::Expr &rows, int64_t m,
                       int64_t n, int64_t k, int vector) {
   MatmulTile tile = matmulTile(n, k, vector);
-  auto rowTilesFor = [&](const MatmulTile &tt) {
+  auto tilesPerTask = [&](const MatmulTile &tt) {
     return iterationsPerTask(2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256));
   };
   out.compute_root();
@@ -192,15 +203,16 @@ void tileAccumulation(Halide::Func out, Halide::Func acc, const Halide::Expr &ro
   if (m > 0) {
     if (m == 1) tile = single;
     if (m < tile.rows) tile.rows = int(m);
-    tileMatmulOutput(out, out.args(), tile, rowTilesFor(tile));
+    int64_t rowTiles = (m + tile.rows - 1) / tile.rows;
+    tileMatmulOutput(out, out.args(), tile, evenTasks(rowTiles, tilesPerTask(tile)));
     scheduleTileAccumulation(acc, acc.update(0), acc.args(), tile);
     return;
   }
   Halide::Expr tiled = rows >= tile.rows;
-  tileMatmulOutput(out.specialize(tiled), out.args(), tile, rowTilesFor(tile));
+  tileMatmulOutput(out.specialize(tiled), out.args(), tile, tilesPerTask(tile));
   scheduleTileAccumulation(acc.specialize(tiled), acc.update(0).specialize(tiled), acc.args(),
                            tile);
-  tileMatmulOutput(out, out.args(), single, rowTilesFor(single));
+  tileMatmulOutput(out, out.args(), single, tilesPerTask(single));
   scheduleTileAccumulation(acc, acc.update(0), acc.args(), single);
 }
 
