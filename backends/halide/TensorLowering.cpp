@@ -196,7 +196,9 @@ LoweredTensor lowerOneHot(OneHotOp op, const std::vector<LoweredTensor> &in) {
 /// The tensor whose trailing dims `a` (M x K) flattens into its rows of K
 /// (a [N, 30, 12, 12] pool read by an affine layer as [N, 4320]), when they
 /// are static: then a product can read it directly, one reduction variable
-/// per dim, and no flattened copy is stored. Null otherwise.
+/// per dim; read transposed (the weight gradient X^T dY), its row index is
+/// unravelled into the dims, once per row of a register tile (outside the
+/// reduction). No flattened copy is stored. Null otherwise.
 const LoweredTensor *flattenedSource(const LoweredTensor &a) {
   if (a.reinterpreted.empty() || a.rank() != 2) return nullptr;
   const LoweredTensor &source = a.reinterpreted[0];
@@ -219,8 +221,17 @@ LoweredTensor multiply(const LoweredTensor &lhs, const LoweredTensor &rhs, bool 
   Halide::RDom r(0, k, "k");
   Expr a = transposeLhs ? lhs.at({r, v[0]}) : lhs.at({v[0], r});
   Expr row = r; // the index of B's row that multiplies a
-  const LoweredTensor *source = transposeLhs ? nullptr : flattenedSource(lhs);
-  if (source) { // reduction variables innermost first: (w, h, c) of an NCHW source
+  const LoweredTensor *source = flattenedSource(lhs);
+  if (source && transposeLhs) { // A(i, k) = lhs(k, i): i unravels into (c, h, w) per row
+    std::vector<Expr> index(size_t(source->rank()));
+    index[0] = r;
+    Expr rest = v[0];
+    for (int d = source->rank() - 1; d >= 1; --d) {
+      index[size_t(d)] = d > 1 ? rest % source->shape[d] : rest;
+      rest = rest / source->shape[d];
+    }
+    a = source->at(index);
+  } else if (source) { // reduction variables innermost first: (w, h, c) of an NCHW source
     std::vector<Halide::Range> dims;
     for (int d = source->rank() - 1; d >= 1; --d) dims.emplace_back(0, source->shape[d]);
     r = Halide::RDom(dims, "k");

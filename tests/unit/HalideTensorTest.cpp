@@ -61,9 +61,9 @@ TEST(HalideTensor, MatmulWithDynamicBatch) {
 TEST(HalideTensor, MatmulReadsThroughAFlatten) {
   reseed(13);
   // A product of flattened NCHW planes reads the planes directly (one
-  // reduction variable per dim); the flatten is also read by a transposed
-  // product, as in a training step's weight gradient, which stores it. The
-  // result depends on both products.
+  // reduction variable per dim); so does a transposed product, as in a
+  // training step's weight gradient (its rows unravelled into the dims).
+  // The result depends on both products.
   std::string src = funcSource(
       {"tensor<?x3x4x5xf32>", "tensor<60x7xf32>", "tensor<?x7xf32>"}, "tensor<60x7xf32>",
       "%f = nabla.flatten %a0 {axis = 1 : i64} : (tensor<?x3x4x5xf32>) -> tensor<?x60xf32>\n"
