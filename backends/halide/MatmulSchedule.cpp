@@ -264,7 +264,7 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
   if (m > 0) return merge(f, acc, acc.update(0));
   Halide::Expr tiled = product.shape[0] >= tile.rows;
   merge(f.specialize(tiled), acc.specialize(tiled), acc.update(0).specialize(tiled));
-  MatmulTile single = rowTile(n, vectorTile(n, vector));
+  MatmulTile single = rowTile(n, matmulTile(n, k, vector)); // as without blocks
   tileMatmulOutput(f, f.args(), single, iterationsPerTask(2.0 * single.width() * double(k)));
   scheduleTileAccumulation(acc, acc.update(0), acc.args(), single);
 }
