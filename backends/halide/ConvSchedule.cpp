@@ -134,6 +134,10 @@ double flopsPerPlane(const LoweredTensor &conv, int64_t outW, int64_t outH) {
   return 2.0 * taps * double(outW) * double(outH);
 }
 
+/// Images per batch from which a conv's bordered input is computed image
+/// by image: a task per image then still leaves every thread several.
+constexpr int64_t kImagesForTaskPerImage = 8;
+
 /// Schedules a tiled conv output `f` (w, h, c, n) (the conv's epilogue, or
 /// the pool computed over it): a task per (block of tile.channels channels,
 /// image); inside it one tile of `rows` rows at a time, shifted inwards at
@@ -141,10 +145,14 @@ double flopsPerPlane(const LoweredTensor &conv, int64_t outW, int64_t outH) {
 /// in vectors of `vector`, as one vector when narrower, else with `edge`
 /// vectors at the row's end. Returns the loop over tiles, where the tile's
 /// accumulation is computed. A parallel task takes `perTask` consecutive
-/// (channel block, image) pairs, or, when `taskPerImage`, one image.
+/// (channel block, image) pairs; with `imageLoop`, the loop over images
+/// stays (a bordered input is computed there): a task per image from
+/// kImagesForTaskPerImage images on (specialized when the batch, `images`,
+/// is dynamic), below that the images in turn, their channel blocks in
+/// parallel.
 Var tileOutput(Halide::Func f, int64_t width, int64_t outC, int rows, const ConvTile &tile,
-               int vector, TailStrategy edge, bool unrollTile, int perTask,
-               bool taskPerImage = false) {
+               int vector, TailStrategy edge, bool unrollTile, int perTask, bool imageLoop,
+               const Halide::Expr &images) {
   std::vector<Var> args = f.args();
   Var ho("ho"), hi("hi"), co("co"), ci("ci"), task("task");
   f.compute_root()
@@ -160,8 +168,14 @@ Var tileOutput(Halide::Func f, int64_t width, int64_t outC, int rows, const Conv
     f.split(args[0], xv, xl, vector, edge).vectorize(xl);
   }
   if (unrollTile) f.unroll(hi).unroll(ci);
-  if (taskPerImage) {
-    f.parallel(args[3]);
+  if (imageLoop) {
+    int64_t batch = constantValue(images);
+    if (batch >= kImagesForTaskPerImage) {
+      f.parallel(args[3]);
+    } else {
+      if (batch == 0) f.specialize(images >= int32_t(kImagesForTaskPerImage)).parallel(args[3]);
+      f.parallel(co);
+    }
     return ho;
   }
   f.fuse(co, args[3], task);
@@ -170,12 +184,8 @@ Var tileOutput(Halide::Func f, int64_t width, int64_t outC, int rows, const Conv
   return ho;
 }
 
-/// Images per batch from which a conv's bordered input is computed image
-/// by image: a task per image then still leaves every thread several.
-constexpr int64_t kImagesForTaskPerImage = 8;
-
-/// A conv's input with its zero border, computed per image inside the
-/// conv's task (the loop over images of its output `f`): it stays in L2
+/// A conv's input with its zero border, computed image by image at the
+/// loop over images of its output `f` (see tileOutput): it stays in L2
 /// (DeepConvNet's 16 x 30 x 30: 58 KB) between its copy and the taps that
 /// read it, instead of a batch's worth (5.8 MB) going through memory, which
 /// two threads share.
@@ -194,7 +204,6 @@ bool scheduleConvEpilogue(const LoweredTensor &t, int natural, std::set<std::str
   int64_t outW = staticExtent(conv, 3), outH = staticExtent(conv, 2), outC = staticExtent(conv, 1);
   std::optional<ConvTile> tile = tileFor(conv, outW, outH, outC, natural);
   if (!tile) return false;
-  bool perImage = conv.borderedInput && staticExtent(conv, 0) >= kImagesForTaskPerImage;
 
   // Lanes past the row's end are guarded, unless a flat accumulation
   // computed whole rows: then edge vectors shift inwards (recomputing a few
@@ -203,9 +212,9 @@ bool scheduleConvEpilogue(const LoweredTensor &t, int natural, std::set<std::str
                                                       : TailStrategy::GuardWithIf;
   int perTask = iterationsPerTask(tile->channels * flopsPerPlane(conv, outW, outH));
   Var tiles = tileOutput(t.func, outW, outC, tile->rows, *tile, tile->vector, edge, false,
-                         perTask, perImage);
+                         perTask, conv.borderedInput, conv.shape[0]);
   scheduleTileAccumulation(conv, t.func, tiles, *tile);
-  if (perImage) placeBorderedInput(conv, t.func, natural, placed);
+  if (conv.borderedInput) placeBorderedInput(conv, t.func, natural, placed);
   return true;
 }
 
@@ -224,11 +233,11 @@ bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &epilogue, 
   // pooled rows reads the accumulators while they are still in registers.
   // The conv's activation is inlined into the pool's maximum.
   int perTask = iterationsPerTask(tile->channels * flopsPerPlane(conv, poolW * kw, poolH * kh));
-  bool perImage = conv.borderedInput && staticExtent(conv, 0) >= kImagesForTaskPerImage;
   Var tiles = tileOutput(pool.func, poolW, outC, tile->rows / kh, *tile, natural,
-                         TailStrategy::ShiftInwards, true, perTask, perImage);
+                         TailStrategy::ShiftInwards, true, perTask, conv.borderedInput,
+                         conv.shape[0]);
   scheduleTileAccumulation(conv, pool.func, tiles, *tile);
-  if (perImage) placeBorderedInput(conv, pool.func, natural, placed);
+  if (conv.borderedInput) placeBorderedInput(conv, pool.func, natural, placed);
   return true;
 }
 

@@ -115,31 +115,44 @@ TEST(HalideConv, Conv2dBackwardDataAndFilter) {
   }
 }
 
-TEST(HalideConv, StaticBatchesBorderEachImageInsideItsTask) {
+TEST(HalideConv, BatchesBorderEachImageInsideItsTask) {
   reseed(34);
-  // A static batch of at least 8 images: each parallel task is one image,
-  // and the conv's zero-bordered input is computed per image inside it.
-  // DeepConvNet's shapes in small: a fused conv + relu, a conv inside the
-  // 2x2 max pool that reads it (--nabla-fuse-conv-pool's mark), and a data
-  // gradient that runs as a conv of the flipped filter.
-  std::string src = R"(
-func @f(%x: tensor<9x5x10x10xf32>, %w: tensor<7x5x3x3xf32>, %b: tensor<7xf32>,
-        %w2: tensor<6x5x3x3xf32>, %dy: tensor<9x7x10x10xf32>)
-    -> (tensor<9x7x10x10xf32>, tensor<9x6x5x5xf32>, tensor<9x5x10x10xf32>) {
-  %y = nabla.fused_conv2d %x, %w, %b {activation = "relu", pads = [1, 1, 1, 1]} : (tensor<9x5x10x10xf32>, tensor<7x5x3x3xf32>, tensor<7xf32>) -> tensor<9x7x10x10xf32>
-  %c = nabla.conv2d %x, %w2 {pads = [1, 1, 1, 1], nabla.inline} : (tensor<9x5x10x10xf32>, tensor<6x5x3x3xf32>) -> tensor<9x6x10x10xf32>
-  %p = nabla.max_pool2d %c {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<9x6x10x10xf32>) -> tensor<9x6x5x5xf32>
-  %dx = nabla.conv2d_backward_data %dy, %w {pads = [1, 1, 1, 1], image_size = [10, 10]} : (tensor<9x7x10x10xf32>, tensor<7x5x3x3xf32>) -> tensor<9x5x10x10xf32>
-  return %y, %p, %dx : tensor<9x7x10x10xf32>, tensor<9x6x5x5xf32>, tensor<9x5x10x10xf32>
-}
-)";
-  std::vector<Tensor> inputs = {randomTensor({9, 5, 10, 10}), randomTensor({7, 5, 3, 3}),
-                                randomTensor({7}), randomTensor({6, 5, 3, 3}),
-                                randomTensor({9, 7, 10, 10})};
-  std::vector<RefTensor> expected = referenceOracle(src, "f")(toRef(inputs));
-  std::vector<Tensor> outputs = compileSource(src, "f").run(inputs);
-  for (size_t i = 0; i < outputs.size(); ++i)
-    expectTensorNear(outputs[i], expected[i], kConv, "output " + std::to_string(i));
+  // The conv's zero-bordered input is computed image by image: from 8
+  // images on each parallel task is one image (a static batch of 9, or a
+  // dynamic batch specialized at run time), below that the images run in
+  // turn with their channel blocks in parallel. DeepConvNet's shapes in
+  // small: a fused conv + relu, a conv inside the 2x2 max pool that reads it
+  // (--nabla-fuse-conv-pool's mark), and a data gradient that runs as a conv
+  // of the flipped filter.
+  auto source = [](const std::string &n) {
+    std::string x = "tensor<" + n + "x5x10x10xf32>", y = "tensor<" + n + "x7x10x10xf32>",
+                c = "tensor<" + n + "x6x10x10xf32>", p = "tensor<" + n + "x6x5x5xf32>";
+    std::string w = "tensor<7x5x3x3xf32>", w2 = "tensor<6x5x3x3xf32>";
+    return "func @f(%x: " + x + ", %w: " + w + ", %b: tensor<7xf32>, %w2: " + w2 + ", %dy: " + y +
+           ") -> (" + y + ", " + p + ", " + x + ") {\n" +
+           "  %y = nabla.fused_conv2d %x, %w, %b {activation = \"relu\", pads = [1, 1, 1, 1]} : (" +
+           x + ", " + w + ", tensor<7xf32>) -> " + y + "\n" +
+           "  %c = nabla.conv2d %x, %w2 {pads = [1, 1, 1, 1], nabla.inline} : (" + x + ", " + w2 +
+           ") -> " + c + "\n" +
+           "  %p = nabla.max_pool2d %c {kernel_shape = [2, 2], strides = [2, 2]} : (" + c +
+           ") -> " + p + "\n" +
+           "  %dx = nabla.conv2d_backward_data %dy, %w" +
+           " {pads = [1, 1, 1, 1], image_size = [10, 10]} : (" + y + ", " + w + ") -> " + x + "\n" +
+           "  return %y, %p, %dx : " + y + ", " + p + ", " + x + "\n}\n";
+  };
+  struct Case { std::string batchType; int64_t batch; };
+  for (const Case &c : {Case{"9", 9}, Case{"?", 9}, Case{"?", 3}}) {
+    std::string src = source(c.batchType);
+    std::vector<Tensor> inputs = {randomTensor({c.batch, 5, 10, 10}), randomTensor({7, 5, 3, 3}),
+                                  randomTensor({7}), randomTensor({6, 5, 3, 3}),
+                                  randomTensor({c.batch, 7, 10, 10})};
+    std::vector<RefTensor> expected = referenceOracle(src, "f")(toRef(inputs));
+    std::vector<Tensor> outputs = compileSource(src, "f").run(inputs);
+    for (size_t i = 0; i < outputs.size(); ++i)
+      expectTensorNear(outputs[i], expected[i], kConv,
+                       "batch " + c.batchType + " = " + std::to_string(c.batch) + ", output " +
+                           std::to_string(i));
+  }
 }
 
 TEST(HalideConv, Im2ColAndCol2Im) {
