@@ -3,7 +3,8 @@
 //
 // Tolerances: data movement is exact (0); matmul and sum_to_like accumulate K
 // f32 products of values in [-1, 1] (K <= 300 here): f32 summation error is
-// about K * 2^-24 * sum|terms|, so rtol 1e-5, atol 1e-4.
+// about K * 2^-24 * sum|terms|, so rtol 1e-5, atol 1e-4. The reductions cut
+// into blocks run to K = 4320 and carry their own bound (kLongSums).
 #include "tests/unit/HalideTestSupport.h"
 
 using namespace nabla;
