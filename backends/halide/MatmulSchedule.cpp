@@ -223,7 +223,8 @@ void tileAccumulation(Halide::Func out, Halide::Func acc, const Halide::Expr &ro
 /// same rows of B; `update` then adds them up.
 void tileReductionBlocks(Halide::Stage update, Halide::Func acc, int blocks,
                          const Halide::Expr &rows, int64_t m, int64_t n, int64_t k, int vector) {
-  const auto &outer = update.get_schedule().rvars().back();
+  // A copy: the split and rfactor below rewrite the stage's reduction variables.
+  const Halide::Internal::ReductionVariable outer = update.get_schedule().rvars().back();
   int64_t extent = constantValue(outer.extent);
   RVar block("k_block"), inBlock("k_in_block");
   update.split(RVar(outer.var), block, inBlock, int32_t(extent / blocks));
