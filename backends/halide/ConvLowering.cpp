@@ -141,6 +141,7 @@ LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
   // Per image, every tap row and input channel: the image's x and dy are
   // read from cache KH * C times instead of from memory.
   lanes.pureDimsInsideReduction = 2;
+  if (dyRowsFill) lanes.imageOperands = {dy.func};
 
   auto u = makeVars(4); // o, c, kh, kw
   Halide::RDom lane(0, kLanes, "lane");

@@ -343,6 +343,40 @@ void scheduleConvPools(const std::vector<LoweredTensor> &tensors, const Readers 
   }
 }
 
+/// Operands that a reduction's stage reads image by image (imageOperands)
+/// and that nothing else reads, pointwise: each is computed inside the
+/// stage's loop over images, in the stage's parallel task, an image of it
+/// at a time in a buffer the task keeps. They then count as done.
+void scheduleImageOperands(const std::vector<LoweredTensor> &tensors, const Readers &readers,
+                           const std::vector<Halide::Func> &outputs,
+                           const Halide::Target &target, std::set<std::string> &done) {
+  std::map<std::string, const LoweredTensor *> byName;
+  for (const LoweredTensor &t : tensors) byName[t.func.name()] = &t;
+  for (const LoweredTensor &t : tensors)
+    for (const LoweredTensor &stage : t.stages)
+      for (const Halide::Func &operand : stage.imageOperands) {
+        auto listed = byName.find(operand.name());
+        auto read = readers.consumers.find(operand.name());
+        if (listed == byName.end() || read == readers.consumers.end()) continue;
+        const LoweredTensor &image = *listed->second;
+        bool onlyThisStage = read->second.size() == 1 && read->second[0] == &t;
+        if (!onlyThisStage || image.kind != ScheduleKind::Pointwise ||
+            isOutput(image, outputs) || done.count(image.func.name()))
+          continue;
+        Halide::Func acc = stage.func, f = image.func;
+        Halide::Stage update = acc.update(0);
+        std::vector<Halide::Internal::ReductionVariable> rvars = update.get_schedule().rvars();
+        // The outermost reduction loop runs over the images and the pure dim
+        // outside it is the parallel one (scheduleUpdates).
+        f.store_at(acc, acc.args().back())
+            .compute_at(acc, RVar(rvars.back().var))
+            .vectorize(f.args()[0], vectorWidth(image, target.natural_vector_size(image.type())),
+                       TailStrategy::GuardWithIf);
+        done.insert(image.func.name());
+        for (const LoweredTensor &input : image.stages) schedule(input, target, done);
+      }
+}
+
 } // namespace
 
 void scheduleForCpu(const std::vector<LoweredTensor> &tensors,
@@ -353,6 +387,7 @@ void scheduleForCpu(const std::vector<LoweredTensor> &tensors,
   std::set<std::string> inlined = inlinableTensors(tensors, readers, outputs), done = inlined;
   scheduleConvPools(tensors, readers, outputs, target, done);
   scheduleLoopGroups(tensors, outputs, target, done);
+  scheduleImageOperands(tensors, readers, outputs, target, done);
   for (const LoweredTensor &t : tensors) {
     if (inlined.count(t.func.name()))
       for (const LoweredTensor &stage : t.stages) schedule(stage, target, done);

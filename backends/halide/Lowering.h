@@ -55,6 +55,13 @@ struct LoweredTensor {
   /// batch) instead of outside all of it, so what one image contributes is
   /// read from cache by each of them.
   int pureDimsInsideReduction = 0;
+  /// Reductions with pure dims inside the reduction only: listed tensors
+  /// that it reads one image at a time in its outermost reduction loop (over
+  /// the images of a batch). The CPU schedule computes such a tensor inside
+  /// that loop, an image at a time, when nothing else reads it: it then
+  /// never leaves the cache (a conv's filter gradient reading its routed
+  /// output gradient).
+  std::vector<Halide::Func> imageOperands = {};
   /// Reinterpretations (reshape, flatten) only: the shorter of the input's
   /// and the output's innermost static extents when it divides the longer.
   /// The schedule splits the innermost loop by it, so the unraveled index

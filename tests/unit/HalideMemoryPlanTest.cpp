@@ -242,6 +242,53 @@ TEST(HalideMemoryPlan, TrainingConvComputedInsideThePoolWithIndicesIsNeverStored
   EXPECT_GE(bytes[0] - bytes[1], 4 * 3 * 30 * 24 * 24) << "the conv's output is no longer stored";
 }
 
+// The routed gradient of the pool (what --nabla-pool-indices makes of a
+// training step's max_pool2d_backward) read only by the conv's filter
+// gradient is computed image by image inside the gradient's task and never
+// stored (LoweredTensor::imageOperands); read by a sum too, it is. Both
+// match the oracle, at a static and a dynamic batch.
+std::string filterGradientOfRouted(const std::string &batch, bool alsoSummed) {
+  std::string x = "tensor<" + batch + "x2x26x26xf32>", c = "tensor<" + batch + "x6x24x24xf32>",
+              p = "tensor<" + batch + "x6x12x12xf32>", i = "tensor<" + batch + "x6x12x12xi32>";
+  std::string pool = "{kernel_shape = [2, 2], strides = [2, 2]";
+  std::string sum = "  %db = nabla.reduce_sum %dy {axes = [0, 2, 3], keepdims = false} : (" + c +
+                    ") -> tensor<6xf32>\n";
+  return "func @step(%x: " + x + ", %c: " + c + ", %g: " + p + ") -> (tensor<6x2x3x3xf32>" +
+         (alsoSummed ? ", tensor<6xf32>" : "") + ") {\n" +
+         "  %p, %i = nabla.max_pool2d_with_indices %c " + pool + "} : (" + c + ") -> (" + p +
+         ", " + i + ")\n" +
+         "  %dy = nabla.max_pool2d_indices_backward %i, %g " + pool +
+         ", image_size = [24, 24]} : (" + i + ", " + p + ") -> " + c + "\n" +
+         "  %dw = nabla.conv2d_backward_filter %x, %dy {kernel_shape = [3, 3]} : (" + x + ", " +
+         c + ") -> tensor<6x2x3x3xf32>\n" +
+         (alsoSummed ? sum + "  return %dw, %db : tensor<6x2x3x3xf32>, tensor<6xf32>\n}\n"
+                     : "  return %dw : tensor<6x2x3x3xf32>\n}\n");
+}
+
+TEST(HalideMemoryPlan, RoutedGradientReadOnlyByTheFilterGradientIsNeverStored) {
+  reseed(17);
+  std::vector<Tensor> inputs = {randomTensor({3, 2, 26, 26}), randomTensor({3, 6, 24, 24}),
+                                randomTensor({3, 6, 12, 12})};
+  std::vector<Shape> shapes;
+  for (const Tensor &t : inputs) shapes.push_back(t.shape());
+  for (const std::string batch : {"3", "?"}) {
+    int64_t bytes[2] = {0, 0};
+    for (int summed = 0; summed < 2; ++summed) {
+      std::string src = filterGradientOfRouted(batch, summed);
+      std::vector<RefTensor> expected = referenceOracle(src, "step")(toRef(inputs));
+      halide::Executable exe = compileSource(src, "step");
+      std::vector<Tensor> outputs = exe.run(inputs);
+      for (size_t i = 0; i < outputs.size(); ++i)
+        expectTensorNear(outputs[i], expected[i], {1e-5, 1e-4},
+                         "batch " + batch + ", result " + std::to_string(i) +
+                             (summed ? " (also summed)" : ""));
+      bytes[summed] = exe.scratchStats(shapes).unplannedBytes;
+    }
+    EXPECT_GE(bytes[1] - bytes[0], 4 * 3 * 6 * 24 * 24)
+        << "batch " << batch << ": the routed gradient is stored only when the sum reads it too";
+  }
+}
+
 // A reshape that only splits dims ([N, 12] -> [N, 3, 4], a dynamic batch) is
 // a view: its consumers read through it and it is never stored. One that
 // merges dims needs a division per index and is stored.
