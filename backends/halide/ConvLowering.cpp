@@ -80,17 +80,49 @@ LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
   return {f, shape, ScheduleKind::Reduction};
 }
 
+/// Whether rows of `outW` outputs waste a fifth of the lanes of the 16-lane
+/// vectors that cover them, or more: then flattened planes pay for their
+/// shifted copies of the input (DeepConvNet's 28-wide rows waste 12.5%: its
+/// training step ran 7% slower with flattened filter gradients).
+bool rowsWasteLanes(int64_t outW) {
+  constexpr int64_t kLanes = 16;
+  return outW > 0 && (outW + kLanes - 1) / kLanes * kLanes * 4 >= outW * 5;
+}
+
+/// For a stride-1, undilated window: per tap column kw, a copy of the
+/// zero-bordered input `x` shifted left by kw and cut to `outW` columns,
+/// flattened (n, c, kw, q = row * OW + column). Tap (kh, kw) of output
+/// p = oh * OW + ow is then element p + kh * OW of copy kw: over flattened
+/// output planes every tap is one contiguous vector load. The copies hold
+/// KW times the input (SimpleConvNet: 13 KB per image).
+LoweredTensor shiftedInput(const LoweredTensor &input, const WindowAttrs &w, int32_t outW) {
+  LoweredTensor x = padSpatial(input, 0.0f);
+  int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]);
+  Expr taps = w.outputSize(0, input.shape[2]) + (kh - 1); // input rows the taps read
+  auto s = makeVars(4); // n, c, kw, q = row * OW + column
+  Halide::Func shifted = makeFunc("conv2d_shifted_input");
+  defineAt(shifted, s) = x.at({s[0], s[1], s[3] / outW - int32_t(w.padBegin[0]),
+                               s[3] % outW - int32_t(w.padBegin[1]) + s[2]});
+  LoweredTensor copies{shifted, {input.shape[0], input.shape[1], kw, taps * outW},
+                       ScheduleKind::Pointwise};
+  copies.rowBlock = outW; // computed row by row: the unravel folds
+  return copies;
+}
+
 /// dW[o, c, kh, kw] sums N*OH*OW products, while the output has only
 /// O*C*KH*KW elements (750 for SimpleConvNet, too few to vectorize over). The
 /// sum is split by algorithm: `partial` keeps kLanes running sums per output,
 /// one per residue of ow modulo kLanes, so its vector lanes run along
-/// contiguous ow; a short second reduction adds the lanes. A row wider than
-/// a vector but not a multiple of it ends with a vector shifted inwards,
-/// whose lanes that the previous vector already covered read dy as zero
-/// (SimpleConvNet's 24-wide rows: two 16-lane vectors, at 0 and 8). Shorter
-/// rows read dy from a stored copy with a zero border. x is always read from
-/// one (padding, and taps past the row's end), so no load clamps or selects
-/// per lane, which would turn it into a gather.
+/// contiguous ow; a short second reduction adds the lanes. Where rows waste
+/// lanes but planes fill whole vectors (SimpleConvNet's 24 x 24) and steps
+/// are 1, the lanes run along the flattened plane instead
+/// (p = oh * OW + ow), every vector full, x read from its shifted copies
+/// (shiftedInput) and dy from its planes flattened image by image. Otherwise
+/// a row wider than a vector but not a multiple of it ends with a vector
+/// shifted inwards, whose lanes that the previous vector already covered
+/// read dy as zero, and shorter rows read dy from a stored copy with a zero
+/// border. x is then read from one (padding, and taps past the row's end),
+/// so no load clamps or selects per lane, which would turn it into a gather.
 ///
 /// Register tile: for each tap row kh, `oTile` output channels x KW taps
 /// (at most 25 accumulators): per vector of ow, oTile dy loads and KW x loads
@@ -101,16 +133,24 @@ LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
 LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
                                       const std::vector<LoweredTensor> &in) {
   int64_t rowLength = constantValue(in[1].shape[3]);
+  int64_t planeLength = rowLength * constantValue(in[1].shape[2]);
   // 16 lanes (one AVX-512 vector) unless a row is shorter and 8 lanes would
   // cover it in as many vectors.
   const int32_t kLanes =
       rowLength >= 16 || (rowLength && 2 * ((rowLength + 15) / 16) <= (rowLength + 7) / 8) ? 16
                                                                                             : 8;
-  bool shifted = rowLength > kLanes && rowLength % kLanes != 0;
-  bool dyRowsFill = rowLength && (rowLength % kLanes == 0 || shifted);
   WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  LoweredTensor x = padSpatial(in[0], 0.0f), dy = dyRowsFill ? in[1] : padSpatial(in[1], 0.0f);
+  bool unitSteps = w.stride[0] == 1 && w.stride[1] == 1 && w.dilation[0] == 1 &&
+                   w.dilation[1] == 1;
+  // Rows that waste lanes, in planes that fill whole vectors (SimpleConvNet's
+  // 24 x 24): the lanes run along the flattened plane p = oh * OW + ow
+  // instead, every vector full, the taps read from the shifted copies of x.
+  bool flat = unitSteps && rowLength % kLanes != 0 && rowsWasteLanes(rowLength) &&
+              planeLength && planeLength % kLanes == 0;
+  bool shifted = !flat && rowLength > kLanes && rowLength % kLanes != 0;
+  bool dyRowsFill = flat || (rowLength && (rowLength % kLanes == 0 || shifted));
+  LoweredTensor dy = dyRowsFill ? in[1] : padSpatial(in[1], 0.0f);
   int32_t groups = int32_t(op.getGroups());
   Expr groupIn = in[0].shape[1] / groups, groupOut = dy.shape[1] / groups;
   Expr outW = dy.shape[3];
@@ -121,27 +161,49 @@ LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
     if (outC % t == 0) oTile = t;
 
   auto v = makeVars(6); // o / oTile, kh, c, o % oTile, kw, lane
-  Halide::RDom r(0, (outW + kLanes - 1) / kLanes, 0, dy.shape[2], 0, dy.shape[0], "r"); // owv, oh, n
-  Expr start = r.x * kLanes;
-  Expr ow = (shifted ? Halide::min(start, outW - kLanes) : start) + v[5];
   Expr o = v[0] * oTile + v[3];
   Expr channel = (o / groupOut) * groupIn + v[2];
-  Expr gradient = dy.at({r.z, o, r.y, ow});
-  if (shifted) gradient = Halide::select(ow >= start, gradient, 0.0f);
-  Expr product = gradient * x.at({r.z, channel, windowInput(w, 0, r.y, v[1]),
-                                  windowInput(w, 1, ow, v[4])});
+  Expr product;
+  std::vector<LoweredTensor> stored;
+  if (flat) {
+    int32_t width = int32_t(rowLength);
+    Halide::RDom r(0, int32_t(planeLength / kLanes), 0, dy.shape[0], "r"); // pv, n
+    Expr p = r.x * kLanes + v[5];
+    LoweredTensor copies = shiftedInput(in[0], w, width);
+    // dy's planes flattened, computed image by image (imageOperands) row by
+    // row, where the unravel folds: read at (p / OW, p % OW) directly, every
+    // lane would be a gather.
+    auto q = makeVars(3); // n, o, p
+    Halide::Func planes = makeFunc("conv2d_backward_filter_dy_planes");
+    defineAt(planes, q) = dy.at({q[0], q[1], q[2] / width, q[2] % width});
+    LoweredTensor dyPlanes{planes, {dy.shape[0], dy.shape[1], int32_t(planeLength)},
+                           ScheduleKind::Pointwise};
+    dyPlanes.rowBlock = rowLength;
+    product = dyPlanes.at({r.y, o, p}) * copies.at({r.y, channel, v[4], p + v[1] * width});
+    stored = {copies, dyPlanes};
+  } else {
+    LoweredTensor x = padSpatial(in[0], 0.0f);
+    Halide::RDom r(0, (outW + kLanes - 1) / kLanes, 0, dy.shape[2], 0, dy.shape[0], "r"); // owv, oh, n
+    Expr start = r.x * kLanes;
+    Expr ow = (shifted ? Halide::min(start, outW - kLanes) : start) + v[5];
+    Expr gradient = dy.at({r.z, o, r.y, ow});
+    if (shifted) gradient = Halide::select(ow >= start, gradient, 0.0f);
+    product = gradient * x.at({r.z, channel, windowInput(w, 0, r.y, v[1]),
+                               windowInput(w, 1, ow, v[4])});
+    stored = {x};
+    if (!dyRowsFill) stored.push_back(dy);
+  }
   Halide::Func partial = makeFunc("conv2d_backward_filter_lanes");
   defineAt(partial, v) = 0.0f;
   defineAt(partial, v) += product;
   std::vector<Expr> partialShape = {dy.shape[1] / oTile, kh, groupIn, oTile, kw, kLanes};
-  std::vector<LoweredTensor> stored = {x};
-  if (!dyRowsFill) stored.push_back(dy);
   int registerTile = oTile * kw <= 25 ? 2 : 0;
   LoweredTensor lanes{partial, partialShape, ScheduleKind::Reduction, stored, registerTile};
   // Per image, every tap row and input channel: the image's x and dy are
   // read from cache KH * C times instead of from memory.
   lanes.pureDimsInsideReduction = 2;
-  if (dyRowsFill) lanes.imageOperands = {dy.func};
+  if (flat) lanes.imageOperands = {stored[1].func};
+  else if (dyRowsFill) lanes.imageOperands = {dy.func};
 
   auto u = makeVars(4); // o, c, kh, kw
   Halide::RDom lane(0, kLanes, "lane");
@@ -192,10 +254,9 @@ LoweredTensor lowerCol2Im(Col2ImOp op, const std::vector<LoweredTensor> &in) {
 /// fewest (at most 4) whose outputs fill whole 16-lane vectors, or 0 when
 /// row vectors waste less than a fifth of their lanes anyway (or none fit).
 int flatTileRows(int64_t outW) {
-  constexpr int64_t kLanes = 16;
-  if (outW <= 0 || (outW + kLanes - 1) / kLanes * kLanes * 4 < outW * 5) return 0;
+  if (!rowsWasteLanes(outW)) return 0;
   for (int rows = 1; rows <= 4; ++rows)
-    if (rows * outW % kLanes == 0) return rows;
+    if (rows * outW % 16 == 0) return rows;
   return 0;
 }
 
@@ -203,25 +264,14 @@ int flatTileRows(int64_t outW) {
 /// their vector lanes or more (SimpleConvNet's 24-wide rows in 16-lane
 /// vectors: 32 lanes computed per 24 outputs). The accumulation runs over
 /// p = oh * OW + ow, the plane flattened: its vectors are always full. Its
-/// taps read `shifted`, per tap column kw a copy of the zero-bordered input
-/// shifted left by kw and cut to OW columns, flattened the same way, so tap
-/// (kh, kw) of output p is element p + kh * OW of copy kw: one contiguous
-/// vector load. The copies hold KW times the input (SimpleConvNet: 13 KB
-/// per image).
+/// taps read the shifted copies of the input (shiftedInput): one contiguous
+/// vector load each.
 LoweredTensor convolveFlat(const std::vector<LoweredTensor> &in, const WindowAttrs &w,
                            int32_t groups, int64_t outW, int rows) {
   const LoweredTensor &filter = in[1];
-  LoweredTensor x = padSpatial(in[0], 0.0f);
   int32_t kh = int32_t(w.kernel[0]), kw = int32_t(w.kernel[1]), width = int32_t(outW);
   Expr outH = w.outputSize(0, in[0].shape[2]);
-  Expr taps = outH + (kh - 1); // input rows the taps read
-  auto s = makeVars(4);        // n, c, kw, q = row * OW + column
-  Halide::Func shifted = makeFunc("conv2d_shifted_input");
-  defineAt(shifted, s) = x.at({s[0], s[1], s[3] / width - int32_t(w.padBegin[0]),
-                               s[3] % width - int32_t(w.padBegin[1]) + s[2]});
-  LoweredTensor copies{shifted, {in[0].shape[0], in[0].shape[1], kw, taps * width},
-                       ScheduleKind::Pointwise};
-  copies.rowBlock = outW; // computed row by row: the unravel folds
+  LoweredTensor copies = shiftedInput(in[0], w, width);
 
   Expr outChannels = filter.shape[0], groupIn = filter.shape[1];
   Expr groupOut = outChannels / groups;

@@ -343,37 +343,66 @@ void scheduleConvPools(const std::vector<LoweredTensor> &tensors, const Readers 
   }
 }
 
-/// Operands that a reduction's stage reads image by image (imageOperands)
-/// and that nothing else reads, pointwise: each is computed inside the
-/// stage's loop over images, in the stage's parallel task, an image of it
-/// at a time in a buffer the task keeps. They then count as done.
+/// `image` computed inside `acc`'s loop over images (its outermost reduction
+/// loop), in `acc`'s parallel task (the pure dim outside that loop,
+/// scheduleUpdates), an image at a time in a buffer the task keeps.
+void computePerImage(const LoweredTensor &image, Halide::Func acc, const Halide::Target &target) {
+  Halide::Func f = image.func;
+  std::vector<Halide::Internal::ReductionVariable> rvars = acc.update(0).get_schedule().rvars();
+  f.store_at(acc, acc.args().back()).compute_at(acc, RVar(rvars.back().var));
+  int natural = std::max(target.natural_vector_size(image.type()), 1);
+  if (image.rowBlock == 0) {
+    f.vectorize(f.args()[0], vectorWidth(image, natural), TailStrategy::GuardWithIf);
+    return;
+  }
+  // A flattened view, row by row: the unravel folds into contiguous loads.
+  int width = natural;
+  while (width > 4 && image.rowBlock % width != 0) width /= 2;
+  Var row("row"), x("x");
+  f.split(f.args()[0], row, x, int32_t(image.rowBlock), TailStrategy::RoundUp)
+      .vectorize(x, width, TailStrategy::GuardWithIf);
+}
+
+/// What a reduction's stage reads image by image (imageOperands): a listed
+/// pointwise tensor that nothing else reads, or one of the stage's own
+/// stages, into which such listed tensors are then inlined. Computed per
+/// image (computePerImage); they then count as done.
 void scheduleImageOperands(const std::vector<LoweredTensor> &tensors, const Readers &readers,
                            const std::vector<Halide::Func> &outputs,
                            const Halide::Target &target, std::set<std::string> &done) {
   std::map<std::string, const LoweredTensor *> byName;
   for (const LoweredTensor &t : tensors) byName[t.func.name()] = &t;
+  // The listed pointwise tensor `name` if only `consumer` reads it.
+  auto readOnlyBy = [&](const std::string &name,
+                        const LoweredTensor &consumer) -> const LoweredTensor * {
+    auto listed = byName.find(name);
+    auto read = readers.consumers.find(name);
+    if (listed == byName.end() || read == readers.consumers.end()) return nullptr;
+    const LoweredTensor &t = *listed->second;
+    bool only = read->second.size() == 1 && read->second[0] == &consumer;
+    if (!only || t.kind != ScheduleKind::Pointwise || isOutput(t, outputs) ||
+        done.count(name))
+      return nullptr;
+    return &t;
+  };
+  auto scheduled = [&](const LoweredTensor &t) {
+    done.insert(t.func.name());
+    for (const LoweredTensor &input : t.stages) schedule(input, target, done);
+  };
   for (const LoweredTensor &t : tensors)
     for (const LoweredTensor &stage : t.stages)
       for (const Halide::Func &operand : stage.imageOperands) {
-        auto listed = byName.find(operand.name());
-        auto read = readers.consumers.find(operand.name());
-        if (listed == byName.end() || read == readers.consumers.end()) continue;
-        const LoweredTensor &image = *listed->second;
-        bool onlyThisStage = read->second.size() == 1 && read->second[0] == &t;
-        if (!onlyThisStage || image.kind != ScheduleKind::Pointwise ||
-            isOutput(image, outputs) || done.count(image.func.name()))
-          continue;
-        Halide::Func acc = stage.func, f = image.func;
-        Halide::Stage update = acc.update(0);
-        std::vector<Halide::Internal::ReductionVariable> rvars = update.get_schedule().rvars();
-        // The outermost reduction loop runs over the images and the pure dim
-        // outside it is the parallel one (scheduleUpdates).
-        f.store_at(acc, acc.args().back())
-            .compute_at(acc, RVar(rvars.back().var))
-            .vectorize(f.args()[0], vectorWidth(image, target.natural_vector_size(image.type())),
-                       TailStrategy::GuardWithIf);
-        done.insert(image.func.name());
-        for (const LoweredTensor &input : image.stages) schedule(input, target, done);
+        const LoweredTensor *image = readOnlyBy(operand.name(), t);
+        if (!image) {
+          auto own = std::find_if(stage.stages.begin(), stage.stages.end(),
+                                  [&](const LoweredTensor &s) { return s.func.name() == operand.name(); });
+          if (own == stage.stages.end()) continue;
+          image = &*own;
+          for (const auto &[name, callee] : Halide::Internal::find_direct_calls(operand.function()))
+            if (const LoweredTensor *inlined = readOnlyBy(name, t)) scheduled(*inlined);
+        }
+        computePerImage(*image, stage.func, target);
+        scheduled(*image);
       }
 }
 

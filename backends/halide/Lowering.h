@@ -55,12 +55,12 @@ struct LoweredTensor {
   /// batch) instead of outside all of it, so what one image contributes is
   /// read from cache by each of them.
   int pureDimsInsideReduction = 0;
-  /// Reductions with pure dims inside the reduction only: listed tensors
-  /// that it reads one image at a time in its outermost reduction loop (over
-  /// the images of a batch). The CPU schedule computes such a tensor inside
-  /// that loop, an image at a time, when nothing else reads it: it then
-  /// never leaves the cache (a conv's filter gradient reading its routed
-  /// output gradient).
+  /// Reductions with pure dims inside the reduction only: what it reads one
+  /// image at a time in its outermost reduction loop (over the images of a
+  /// batch), computed inside that loop, an image at a time, so it never
+  /// leaves the cache (a conv's filter gradient reading its output gradient):
+  /// one of its `stages`, into which the schedule inlines a pointwise listed
+  /// tensor that nothing else reads; or such a listed tensor itself.
   std::vector<Halide::Func> imageOperands = {};
   /// Reinterpretations (reshape, flatten) only: the shorter of the input's
   /// and the output's innermost static extents when it divides the longer.
