@@ -183,7 +183,8 @@ LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
     stored = {copies, dyPlanes};
   } else {
     LoweredTensor x = padSpatial(in[0], 0.0f);
-    Halide::RDom r(0, (outW + kLanes - 1) / kLanes, 0, dy.shape[2], 0, dy.shape[0], "r"); // owv, oh, n
+    // owv, oh, n
+    Halide::RDom r(0, (outW + kLanes - 1) / kLanes, 0, dy.shape[2], 0, dy.shape[0], "r");
     Expr start = r.x * kLanes;
     Expr ow = (shifted ? Halide::min(start, outW - kLanes) : start) + v[5];
     Expr gradient = dy.at({r.z, o, r.y, ow});

@@ -394,8 +394,9 @@ void scheduleImageOperands(const std::vector<LoweredTensor> &tensors, const Read
       for (const Halide::Func &operand : stage.imageOperands) {
         const LoweredTensor *image = readOnlyBy(operand.name(), t);
         if (!image) {
-          auto own = std::find_if(stage.stages.begin(), stage.stages.end(),
-                                  [&](const LoweredTensor &s) { return s.func.name() == operand.name(); });
+          auto own = std::find_if(stage.stages.begin(), stage.stages.end(), [&](const auto &s) {
+            return s.func.name() == operand.name();
+          });
           if (own == stage.stages.end()) continue;
           image = &*own;
           for (const auto &[name, callee] : Halide::Internal::find_direct_calls(operand.function()))
