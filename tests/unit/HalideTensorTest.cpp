@@ -119,6 +119,25 @@ TEST(HalideTensor, MatmulCutsAReductionLargerThanL2IntoBlocks) {
                       referenceOracle(fixed, "f"), kLongSums);
 }
 
+TEST(HalideTensor, MatmulCopiesPanelsOfBWhoseRowsAliasInTheCaches) {
+  reseed(16);
+  // N = 512 floats (a 2 KB row stride): each column panel of B (48 wide,
+  // the last one shifted inwards over the one before) is copied into
+  // contiguous rows before its row tiles read it; M = 70 shifts the last row
+  // tile too. B plain and transposed (then the copy reads the transposed
+  // stage); with a relu epilogue.
+  for (bool tb : {false, true}) {
+    Shape a{70, 300}, b = tb ? Shape{512, 300} : Shape{300, 512};
+    std::string ty = tensorType({70, 512});
+    std::string src = funcSource(
+        {tensorType(a), tensorType(b)}, ty,
+        std::string("%p = nabla.matmul %a0, %a1 {transpose_rhs = ") + (tb ? "true" : "false") +
+            "} : (" + tensorType(a) + ", " + tensorType(b) + ") -> " + ty + "\n  %y = nabla.relu %p : " + ty);
+    expectMatchesOracle(src, "f", {randomTensor(a), randomTensor(b)}, referenceOracle(src, "f"),
+                        kAccumulated);
+  }
+}
+
 TEST(HalideTensor, TransposeReshapeFlatten) {
   reseed(12);
   Shape shape = {2, 3, 4, 5};
