@@ -132,7 +132,8 @@ TEST(HalideTensor, MatmulCopiesPanelsOfBWhoseRowsAliasInTheCaches) {
     std::string src = funcSource(
         {tensorType(a), tensorType(b)}, ty,
         std::string("%p = nabla.matmul %a0, %a1 {transpose_rhs = ") + (tb ? "true" : "false") +
-            "} : (" + tensorType(a) + ", " + tensorType(b) + ") -> " + ty + "\n  %y = nabla.relu %p : " + ty);
+            "} : (" + tensorType(a) + ", " + tensorType(b) + ") -> " + ty +
+            "\n  %y = nabla.relu %p : " + ty);
     expectMatchesOracle(src, "f", {randomTensor(a), randomTensor(b)}, referenceOracle(src, "f"),
                         kAccumulated);
   }
