@@ -12,6 +12,7 @@
 #include "ir/Dialect.h"
 #include "ir/ShapeSpecialization.h"
 #include "runtime/Error.h"
+#include "runtime/aot/FlushDenormals.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
 #include "mlir/IR/MLIRContext.h"
@@ -59,6 +60,19 @@ struct CompiledPipeline {
 };
 
 namespace {
+
+/// Denormals flushed to zero for the scope of a pipeline call, the caller's
+/// floating-point environment restored after it (runtime/aot/FlushDenormals.h).
+class DenormalsFlushed {
+public:
+  DenormalsFlushed() : saved_(nabla_flush_denormals_begin()) {}
+  ~DenormalsFlushed() { nabla_flush_denormals_end(saved_); }
+  DenormalsFlushed(const DenormalsFlushed &) = delete;
+  DenormalsFlushed &operator=(const DenormalsFlushed &) = delete;
+
+private:
+  unsigned saved_;
+};
 
 struct CacheKey {
   uint64_t hash;
@@ -365,6 +379,7 @@ void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tens
   fn.scratch->beginCall(key);
   bool serial = fn.threading.serial(key);
   if (serial) context.handlers.custom_do_par_for = runTasksOnCaller;
+  DenormalsFlushed flushed;
   auto start = std::chrono::steady_clock::now();
   try {
     if (fn.cached) {

@@ -7,6 +7,7 @@
 
 #include "runtime/aot/AotError.h"
 #include "runtime/aot/AotPool.h"
+#include "runtime/aot/FlushDenormals.h"
 #include "runtime/aot/WeightsFile.h"
 
 #include "HalideRuntime.h"
@@ -308,7 +309,9 @@ int nabla_aot_predict(nabla_aot_model *m, int64_t batch, const float *const *inp
     }
   }
   m->context.error[0] = '\0';
+  unsigned mxcsr = nabla_flush_denormals_begin();
   int status = spec->kernel(m->argv);
+  nabla_flush_denormals_end(mxcsr);
   if (m->device) status = finish_on_device(m, status);
   if (status != 0)
     nabla_aot_set_error("model '%s': the kernel failed (Halide error %d): %s", spec->name, status,
