@@ -109,6 +109,9 @@ LoweredTensor shiftedInput(const LoweredTensor &input, const WindowAttrs &w, int
   return copies;
 }
 
+/// A gradient that a tiling max pool routed has non-zeros only at the
+/// windows' winners: filterGradientFromPool sums over those alone.
+///
 /// dW[o, c, kh, kw] sums N*OH*OW products, while the output has only
 /// O*C*KH*KW elements (750 for SimpleConvNet, too few to vectorize over). The
 /// sum is split by algorithm: `partial` keeps kLanes running sums per output,
@@ -132,6 +135,9 @@ LoweredTensor shiftedInput(const LoweredTensor &input, const WindowAttrs &w, int
 /// tasks over blocks of channels.
 LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
                                       const std::vector<LoweredTensor> &in) {
+  WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
+                              op.getDilationsAttr());
+  if (auto pooled = filterGradientFromPool(in[0], in[1], w, op.getGroups())) return *pooled;
   int64_t rowLength = constantValue(in[1].shape[3]);
   int64_t planeLength = rowLength * constantValue(in[1].shape[2]);
   // 16 lanes (one AVX-512 vector) unless a row is shorter and 8 lanes would
@@ -139,8 +145,6 @@ LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
   const int32_t kLanes =
       rowLength >= 16 || (rowLength && 2 * ((rowLength + 15) / 16) <= (rowLength + 7) / 8) ? 16
                                                                                             : 8;
-  WindowAttrs w = windowAttrs(ints(op.getKernelShapeAttr()), op.getStridesAttr(), op.getPadsAttr(),
-                              op.getDilationsAttr());
   bool unitSteps = w.stride[0] == 1 && w.stride[1] == 1 && w.dilation[0] == 1 &&
                    w.dilation[1] == 1;
   // Rows that waste lanes, in planes that fill whole vectors (SimpleConvNet's

@@ -44,7 +44,9 @@ int rowsPerTask(int64_t inner) {
 void scheduleUpdates(Halide::Func f, int vector, bool parallel, int registerTile,
                      const LoweredTensor *t) {
   std::vector<Var> args = f.args();
-  for (int d = 1; d <= registerTile; ++d)
+  // A register tile is computed whole, its vector dim too: a consumer
+  // reading fewer lanes (a 5-tap filter row from 8 lanes) must not narrow it.
+  for (int d = 0; registerTile > 0 && d <= registerTile; ++d)
     f.bound(args[size_t(d)], 0, int32_t(staticExtent(*t, t->rank() - 1 - d)));
   for (int u = 0; u < f.num_update_definitions(); ++u) {
     Halide::Stage s = f.update(u);

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,13 @@ struct LoweredTensor {
   /// Convolutions only: stages[0] is the input with a zero border, which
   /// the CPU schedule may compute image by image inside the convolution.
   bool borderedInput = false;
+  /// max_pool2d_indices_backward over windows that tile the image only, with
+  /// indices from the forward pool: {indices, pooled gradient}, and the
+  /// window [KH, KW]. A conv's filter gradient that reads the routed tensor
+  /// sums over the windows' winning pixels alone (filterGradientFromPool)
+  /// instead of over every pixel, most of which receive zero.
+  std::vector<LoweredTensor> routedFrom = {};
+  std::array<int64_t, 2> routingWindow = {0, 0};
   /// Matmuls only: the Funcs its update reads as A and B, which the GPU
   /// schedule stages through shared memory tile by tile.
   std::vector<Halide::Func> operands = {};
@@ -233,6 +241,13 @@ LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &
 /// schedule computes `acc` tile by tile inside it.
 LoweredTensor epilogue(const std::string &name, LoweredTensor acc,
                        const std::function<Halide::Expr(Halide::Expr)> &fn);
+/// The filter gradient of a stride-1, undilated, ungrouped conv over
+/// `input` from `routed`, its output gradient, when a tiling max pool routed
+/// it (LoweredTensor::routedFrom) and the filter is 5 to 8 taps wide; else
+/// nothing (the caller lowers the general case).
+std::optional<LoweredTensor> filterGradientFromPool(const LoweredTensor &input,
+                                                    const LoweredTensor &routed,
+                                                    const WindowAttrs &w, int64_t groups);
 /// `activation`(op(lhs) x op(rhs)), the sum starting from `bias` per column
 /// when given (shared by matmul and fused_matmul). Always an Epilogue, the
 /// identity by default: the CPU schedule then accumulates each register tile

@@ -195,9 +195,15 @@ LoweredTensor lowerMaxPoolIndicesBackward(MaxPool2DIndicesBackwardOp op,
   auto tap = [indices](Expr n, Expr c, Expr oh, Expr ow) { return indices.at({n, c, oh, ow}); };
   std::vector<LoweredTensor> stages;
   if (!fromPool) stages.push_back(indices);
-  return routeToWinners(tap, dy, poolWindow(op),
-                        {dy.shape[0], dy.shape[1], int32_t(image[0]), int32_t(image[1])},
-                        poolWindowsTile(op), stages);
+  WindowAttrs w = poolWindow(op);
+  LoweredTensor routed =
+      routeToWinners(tap, dy, w, {dy.shape[0], dy.shape[1], int32_t(image[0]), int32_t(image[1])},
+                     poolWindowsTile(op), stages);
+  if (fromPool && poolWindowsTile(op)) {
+    routed.routedFrom = {indices, dy};
+    routed.routingWindow = {w.kernel[0], w.kernel[1]};
+  }
+  return routed;
 }
 
 LoweredTensor lowerAvgPoolBackward(AvgPool2DBackwardOp op, const std::vector<LoweredTensor> &in) {

@@ -6,7 +6,11 @@
 // in [-1, 1], the filter gradient up to N*OH*OW <= 700: f32 accumulation
 // error ~ terms * 2^-24 * sum|terms|, so rtol 1e-5, atol 1e-4. Pools: max is
 // exact, averages and gradient sums are a few roundings (rtol 1e-6, atol 1e-6).
+#include "backends/halide/Emit.h"
 #include "tests/unit/HalideTestSupport.h"
+
+#include <fstream>
+#include <iterator>
 
 using namespace nabla;
 using namespace nabla::testing;
@@ -152,6 +156,66 @@ TEST(HalideConv, BatchesBorderEachImageInsideItsTask) {
       expectTensorNear(outputs[i], expected[i], kConv,
                        "batch " + c.batchType + " = " + std::to_string(c.batch) + ", output " +
                            std::to_string(i));
+  }
+}
+
+// The filter gradient of a conv whose output gradient a tiling max pool
+// routed sums the pooled gradient at the windows' winners only
+// (filterGradientFromPool): the conv's 5- to 8-tap-wide filters, with and
+// without pads, conv outputs the windows do not cover to the end (their last
+// rows and columns get no gradient), a dynamic batch, and ties (a constant
+// conv output: every window's first tap wins). The loop nest shows the
+// pooled sum; a 3-tap filter keeps the general one.
+TEST(HalideConv, FilterGradientOfAPooledGradientSumsAtTheWinnersOnly) {
+  reseed(36);
+  struct Case {
+    Shape input;
+    int64_t outChannels;
+    Window conv;
+    std::array<int64_t, 2> pool;
+    std::string batch;
+    bool pooled;
+  };
+  std::vector<Case> cases = {
+      {{3, 1, 28, 28}, 6, {{5, 5}}, {2, 2}, "3", true},          // SimpleConvNet's
+      {{2, 2, 9, 11}, 4, {{5, 6}, {1, 1}, {1, 1}, {2, 1, 2, 3}}, {3, 2}, "?", true},
+      {{2, 3, 14, 15}, 5, {{7, 8}}, {3, 3}, "2", true},         // rows 6, 7 in no window
+      {{2, 2, 10, 10}, 4, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, {2, 2}, "2", false},
+  };
+  for (const Case &c : cases) {
+    Shape out = {c.input[0], c.outChannels, c.conv.outH(c.input[2]), c.conv.outW(c.input[3])};
+    Shape pooled = {out[0], out[1], out[2] / c.pool[0], out[3] / c.pool[1]};
+    Shape filter = {c.outChannels, c.input[1], c.conv.kernel[0], c.conv.kernel[1]};
+    auto typed = [&](Shape shape, const std::string &element = "f32") {
+      std::string t = tensorType(shape, element);
+      return c.batch == "?" ? "tensor<?" + t.substr(t.find('x')) : t;
+    };
+    std::string x = typed(c.input), y = typed(out), p = typed(pooled), i = typed(pooled, "i32");
+    std::string w = tensorType(filter);
+    std::string window = "kernel_shape = " + ints(c.pool) + ", strides = " + ints(c.pool);
+    std::string src =
+        "func @f(%x: " + x + ", %y: " + y + ", %g: " + p + ") -> " + w + " {\n" +
+        "  %p, %i = nabla.max_pool2d_with_indices %y {" + window + "} : (" + y + ") -> (" + p +
+        ", " + i + ")\n" + "  %dy = nabla.max_pool2d_indices_backward %i, %g {" + window +
+        ", image_size = " + ints(std::array<int64_t, 2>{out[2], out[3]}) + "} : (" + i + ", " +
+        p + ") -> " + y + "\n" + "  %dw = nabla.conv2d_backward_filter %x, %dy {" +
+        windowAttrs(c.conv, true, true) + "} : (" + x + ", " + y + ") -> " + w + "\n" +
+        "  return %dw : " + w + "\n}\n";
+    SCOPED_TRACE("input " + tensorType(c.input) + ", filter " + w);
+    expectMatchesOracle(src, "f", {randomTensor(c.input), randomTensor(out), randomTensor(pooled)},
+                        referenceOracle(src, "f"), kConv);
+    Tensor ties(out, DType::F32);
+    expectMatchesOracle(src, "f", {randomTensor(c.input), ties, randomTensor(pooled)},
+                        referenceOracle(src, "f"), kConv);
+
+    auto context = makeContext();
+    auto module = parse(*context, src);
+    ASSERT_TRUE(module);
+    std::string path = ::testing::TempDir() + "/pooled_filter_gradient.stmt";
+    halide::emitFunction(*module, "f", halide::EmitKind::Stmt, path);
+    std::ifstream in(path);
+    std::string stmt((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(stmt.find("conv2d_backward_filter_pooled") != std::string::npos, c.pooled);
   }
 }
 
