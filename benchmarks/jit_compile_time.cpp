@@ -11,6 +11,7 @@
 #include "backends/halide/Executable.h"
 #include "backends/halide/FunctionLowering.h"
 #include "backends/halide/HostChecks.h"
+#include "backends/halide/Targets.h"
 #include "frontend/Compile.h"
 #include "frontend/Nets.h"
 
@@ -85,7 +86,7 @@ int main(int argc, char **argv) {
   dsl::CompiledModel compiled = dsl::compileModel(model, {.backend = dsl::Backend::Reference});
   mlir::ModuleOp module = *compiled.module;
 
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = halide::hostTarget();
   std::printf("host target: %s\n", host.to_string().c_str());
   // The first compile in a process also builds Halide's JIT runtime: keep it out.
   setenv("NABLA_CACHE_DIR", "off", 1);

@@ -1,6 +1,7 @@
 #include "backends/halide/Emit.h"
 
 #include "backends/halide/FunctionLowering.h"
+#include "backends/halide/Targets.h"
 #include "runtime/Error.h"
 
 #include <fstream>
@@ -13,7 +14,7 @@ void emitFunction(mlir::ModuleOp module, const std::string &name, EmitKind kind,
   if (!func) throw Error("no function @" + name + " in the module");
   checkLowerable(func);
   if (!std::ofstream(path)) throw Error("cannot write " + path);
-  Halide::Target target = Halide::get_host_target();
+  Halide::Target target = hostTarget();
   try {
     LoweredFunction lowered = lowerFunction(func, target);
     std::vector<Halide::Argument> args(lowered.inputs.begin(), lowered.inputs.end());

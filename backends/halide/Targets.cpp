@@ -4,12 +4,36 @@
 
 #include <dlfcn.h>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 namespace nabla::halide {
 
+namespace {
+
+bool cpuHasAvxVnni() {
+#if defined(__x86_64__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 4));
+#else
+  return false;
+#endif
+}
+
+} // namespace
+
+Halide::Target hostTarget() {
+  Halide::Target host = Halide::get_host_target();
+  if (host.has_feature(Halide::Target::AVX512_SapphireRapids) && !cpuHasAvxVnni())
+    host = host.without_feature(Halide::Target::AVX512_SapphireRapids);
+  return host;
+}
+
 Halide::Target parseTarget(const std::string &name, const std::string &what) {
-  if (name == "host") return Halide::get_host_target();
+  if (name == "host") return hostTarget();
   if (name == "host-cuda")
-    return Halide::get_host_target()
+    return hostTarget()
         .with_feature(Halide::Target::CUDA)
         .with_feature(Halide::Target::CUDACapability61);
   if (!Halide::Target::validate_target_string(name))

@@ -10,6 +10,13 @@
 
 namespace nabla::halide {
 
+/// This CPU as a Halide target: Halide 14's get_host_target() less what it
+/// gets wrong. It takes any CPU with AVX-512 BF16 and VNNI for a Sapphire
+/// Rapids, AMD's Zen 4 too; LLVM then encodes 128- and 256-bit integer dot
+/// products as AVX-VNNI (VEX), which Zen 4 lacks: SIGILL. Without AVX-VNNI
+/// (CPUID leaf 7.1, EAX bit 4) the Sapphire Rapids feature is dropped.
+Halide::Target hostTarget();
+
 /// The Halide target for `name`: "host", "host-cuda" (CUDA at compute
 /// capability 6.1, whose PTX the driver compiles for newer GPUs) or a
 /// validated Halide target string. Throws nabla::Error naming `what` (e.g.

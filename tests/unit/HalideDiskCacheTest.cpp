@@ -6,6 +6,7 @@
 #include "tests/unit/HalideTestSupport.h"
 
 #include "backends/halide/DiskCache.h"
+#include "backends/halide/Targets.h"
 #include "runtime/Error.h"
 
 #include <gtest/gtest.h>
@@ -236,7 +237,7 @@ TEST(HalideDiskCache, OffCompilesInMemory) {
 TEST(HalideDiskCache, KeysNameTheLlvmOptions) {
   const char *saved = std::getenv("HL_LLVM_ARGS");
   std::string savedValue = saved ? saved : "";
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = halide::hostTarget();
   unsetenv("HL_LLVM_ARGS");
   std::string ours = halide::DiskCache::key("f", "ir", host);
   setenv("HL_LLVM_ARGS", "-slp-threshold=0", 1);
