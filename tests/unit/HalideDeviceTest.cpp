@@ -126,6 +126,24 @@ TEST(DeviceFunction, UnknownTargetIsAnError) {
   }
 }
 
+// Compiling needs no device: the GPU schedule covers the filter gradient
+// that sums at a max pool's winners (filterGradientFromPool), on every
+// machine. SimpleConvNet's shapes at batch 2.
+TEST(DeviceFunction, PooledFilterGradientCompilesForTheGpu) {
+  const std::string x = "tensor<2x1x28x28xf32>", y = "tensor<2x30x24x24xf32>",
+                    p = "tensor<2x30x12x12xf32>", i = "tensor<2x30x12x12xi32>",
+                    w = "tensor<30x1x5x5xf32>";
+  const std::string window = "kernel_shape = [2, 2], strides = [2, 2]";
+  const std::string src =
+      "func @f(%x: " + x + ", %y: " + y + ", %g: " + p + ") -> " + w + " {\n" +
+      "  %p, %i = nabla.max_pool2d_with_indices %y {" + window + "} : (" + y + ") -> (" + p +
+      ", " + i + ")\n" + "  %dy = nabla.max_pool2d_indices_backward %i, %g {" + window +
+      ", image_size = [24, 24]} : (" + i + ", " + p + ") -> " + y + "\n" +
+      "  %dw = nabla.conv2d_backward_filter %x, %dy {kernel_shape = [5, 5]} : (" + x + ", " + y +
+      ") -> " + w + "\n  return %dw : " + w + "\n}\n";
+  EXPECT_NO_THROW(compileSource(src, "f", kTarget));
+}
+
 // A trainer whose step runs on the device keeps parameters and Adam's slots
 // there; its losses and final parameters follow the host's (same kernels'
 // arithmetic, other order of float sums in places).
