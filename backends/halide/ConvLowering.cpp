@@ -145,12 +145,10 @@ LoweredTensor lowerConvBackwardFilter(Conv2DBackwardFilterOp op,
   const int32_t kLanes =
       rowLength >= 16 || (rowLength && 2 * ((rowLength + 15) / 16) <= (rowLength + 7) / 8) ? 16
                                                                                             : 8;
-  bool unitSteps = w.stride[0] == 1 && w.stride[1] == 1 && w.dilation[0] == 1 &&
-                   w.dilation[1] == 1;
   // Rows that waste lanes, in planes that fill whole vectors (SimpleConvNet's
   // 24 x 24): the lanes run along the flattened plane p = oh * OW + ow
   // instead, every vector full, the taps read from the shifted copies of x.
-  bool flat = unitSteps && rowLength % kLanes != 0 && rowsWasteLanes(rowLength) &&
+  bool flat = w.unitSteps() && rowLength % kLanes != 0 && rowsWasteLanes(rowLength) &&
               planeLength && planeLength % kLanes == 0;
   bool shifted = !flat && rowLength > kLanes && rowLength % kLanes != 0;
   bool dyRowsFill = flat || (rowLength && (rowLength % kLanes == 0 || shifted));
@@ -304,9 +302,7 @@ LoweredTensor convolveFlat(const std::vector<LoweredTensor> &in, const WindowAtt
 LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups) {
   int64_t outW = constantValue(w.outputSize(1, in[0].shape[3]));
   int64_t outH = constantValue(w.outputSize(0, in[0].shape[2]));
-  bool unitSteps = w.stride[0] == 1 && w.stride[1] == 1 && w.dilation[0] == 1 &&
-                   w.dilation[1] == 1;
-  int rows = unitSteps ? flatTileRows(outW) : 0;
+  int rows = w.unitSteps() ? flatTileRows(outW) : 0;
   if (rows && outH >= rows) return convolveFlat(in, w, groups, outW, rows);
   const LoweredTensor &filter = in[1];
   // The input with a zero border, stored (a stage of the accumulation): the

@@ -32,16 +32,12 @@ constexpr int64_t kMinTaps = 5;
 /// 32 vector registers hold them with the loads and broadcasts beside.
 constexpr int64_t kMaxAccumulators = 15;
 
-bool unitSteps(const WindowAttrs &w) {
-  return w.stride[0] == 1 && w.stride[1] == 1 && w.dilation[0] == 1 && w.dilation[1] == 1;
-}
-
 } // namespace
 
 std::optional<LoweredTensor> filterGradientFromPool(const LoweredTensor &input,
                                                     const LoweredTensor &routed,
                                                     const WindowAttrs &w, int64_t groups) {
-  if (routed.routedFrom.size() != 2 || groups != 1 || !unitSteps(w)) return std::nullopt;
+  if (routed.routedFrom.size() != 2 || groups != 1 || !w.unitSteps()) return std::nullopt;
   int64_t kh = w.kernel[0], kw = w.kernel[1];
   int64_t height = constantValue(input.shape[2]), width = constantValue(input.shape[3]);
   int64_t outC = constantValue(routed.shape[1]);

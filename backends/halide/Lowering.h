@@ -211,6 +211,10 @@ struct WindowAttrs {
   /// The size of the output along spatial axis i (0 = H, 1 = W) for input
   /// extent `in`, as shape inference computes it.
   Halide::Expr outputSize(int i, Halide::Expr in) const;
+  /// Stride 1 and dilation 1 along both axes.
+  bool unitSteps() const {
+    return stride[0] == 1 && stride[1] == 1 && dilation[0] == 1 && dilation[1] == 1;
+  }
 };
 /// The input row/column that window tap `k` of output position `o` reads
 /// along spatial axis i: o * stride - pad_begin + k * dilation.
