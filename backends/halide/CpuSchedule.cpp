@@ -128,7 +128,7 @@ void scheduleGenericEpilogue(const LoweredTensor &t, int vector) {
 void scheduleEpilogue(const LoweredTensor &t, int vector, std::set<std::string> &placed) {
   switch (t.stages.at(0).kind) {
   case ScheduleKind::Matmul:
-    return scheduleMatmulEpilogue(t, vector);
+    return scheduleMatmulEpilogue(t, vector, placed);
   case ScheduleKind::Convolution:
     if (scheduleConvEpilogue(t, vector, placed)) return;
     break;

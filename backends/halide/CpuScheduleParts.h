@@ -45,8 +45,9 @@ void scheduleUpdates(Halide::Func f, int vector, bool parallel = true, int regis
                      const LoweredTensor *t = nullptr);
 
 /// out(j, i) = activation(sum_k A(i, k) B(k, j)): `t` is an Epilogue over a
-/// Matmul stage. Register tiles (MatmulSchedule.cpp).
-void scheduleMatmulEpilogue(const LoweredTensor &t, int vector);
+/// Matmul stage. Register tiles (MatmulSchedule.cpp). A transposed copy of B
+/// scheduled inside the product is added to `placed`.
+void scheduleMatmulEpilogue(const LoweredTensor &t, int vector, std::set<std::string> &placed);
 
 /// out = activation(conv2d): `t` is an Epilogue over a Convolution stage.
 /// Register tiles of rows x vectors x output channels (ConvSchedule.cpp);
@@ -59,6 +60,12 @@ bool scheduleConvEpilogue(const LoweredTensor &t, int vector, std::set<std::stri
 /// false, scheduling nothing, unless both extents are static and at least
 /// a block.
 bool scheduleTranspose(const LoweredTensor &t, int vector);
+
+/// The same blocks, computed at loop `at` of `consumer`, serially: each of
+/// its iterations copies the piece it reads (whose extents must be at least
+/// a block). False, scheduling nothing, as scheduleTranspose.
+bool scheduleTransposeAt(const LoweredTensor &t, int vector, const Halide::Func &consumer,
+                         const Halide::Var &at);
 
 /// pool = max over tiling windows of `conv` (an Epilogue over a Convolution
 /// stage): the conv's register tiles computed inside the pool's loops, its

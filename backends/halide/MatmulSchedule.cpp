@@ -201,18 +201,38 @@ int evenTasks(int64_t iterations, int perTask) {
   return int((iterations + tasks - 1) / tasks);
 }
 
+/// Whether the transposed copy of B (`transposedB`, a Transpose stage) is
+/// made panel by panel inside the tasks of `tile`, each panel as its tiles
+/// start: the source's rows of a panel are contiguous (SimpleConvNet's dX1 =
+/// dY W1^T: 48 rows of W1's 100 floats), where one copy of all of B walks the
+/// source down its columns, each task at a 400-byte stride past the caches'
+/// prefetchers (6.7% of the one-thread training step, for a copy). Edge
+/// tiles must shift inwards, so every panel is whole.
+bool transposesPanels(const LoweredTensor *transposedB, const MatmulTile &tile, int vector) {
+  return transposedB && tile.exact && tile.width() >= vector / 2;
+}
+
 /// Tiles `out` (j, i, ...) into register tiles, each accumulated by `acc`
 /// over the whole reduction in a tile-sized buffer LLVM keeps in registers:
 /// per step of k only A and B are loaded. Row tiles shift inwards, so with
 /// a dynamic row count (`m` = 0; `rows` the count) the tiled schedule is
 /// specialized to outputs of at least a tile's rows; smaller ones (batch 1)
 /// run single rows in row tiles (rowTile), the accumulation specialized the
-/// same way. `k`: the reduction's extent per tile (0: dynamic).
-void tileAccumulation(Halide::Func out, Halide::Func acc, const Halide::Expr &rows, int64_t m,
-                      int64_t n, int64_t k, int vector, const Halide::Func &b = {}) {
+/// same way. `k`: the reduction's extent per tile (0: dynamic). B's
+/// transposed copy, when the product reads one (`transposedB`), is made
+/// panel by panel where that pays (transposesPanels): then true, and the
+/// copy is scheduled.
+bool tileAccumulation(Halide::Func out, Halide::Func acc, const Halide::Expr &rows, int64_t m,
+                      int64_t n, int64_t k, int vector, const Halide::Func &b = {},
+                      const LoweredTensor *transposedB = nullptr) {
   MatmulTile tile = matmulTile(n, k, vector);
   auto tilesPerTask = [&](const MatmulTile &tt) {
     return iterationsPerTask(2.0 * tt.width() * tt.rows * double(k > 0 ? k : 256));
+  };
+  // Each task's panel of B transposed as the task starts (the tasks are
+  // whole panels, or bands of a panel's row tiles).
+  auto transposeInTasks = [&] {
+    return scheduleTransposeAt(*transposedB, vector, out, Var("task"));
   };
   out.compute_root();
   acc.compute_at(out, Var("row_tiles"));
@@ -228,8 +248,9 @@ void tileAccumulation(Halide::Func out, Halide::Func acc, const Halide::Expr &ro
       Halide::Func panel = Halide::Func(b).in(acc);
       panel.compute_at(out, Var("jo")).vectorize(panel.args()[0], vector, TailStrategy::RoundUp);
       panel.parallel(panel.args()[1], 64, TailStrategy::GuardWithIf);
+      return false;
     }
-    return;
+    return transposesPanels(transposedB, tile, vector) && transposeInTasks();
   }
   Halide::Expr tiled = rows >= tile.rows;
   tileMatmulOutput(out.specialize(tiled), out.args(), tile, tilesPerTask(tile));
@@ -237,6 +258,8 @@ void tileAccumulation(Halide::Func out, Halide::Func acc, const Halide::Expr &ro
                            tile);
   tileMatmulOutput(out, out.args(), single, tilesPerTask(single));
   scheduleTileAccumulation(acc, acc.update(0), acc.args(), single);
+  return transposesPanels(transposedB, tile, vector) &&
+         transposesPanels(transposedB, single, vector) && transposeInTasks();
 }
 
 /// The accumulation's reduction cut into `blocks` (reductionBlocks) by
@@ -263,9 +286,12 @@ void tileReductionBlocks(Halide::Stage update, Halide::Func acc, int blocks,
 /// into blocks of K to stay in L2, the blocks' sums (tileReductionBlocks),
 /// which the output adds up with the bias tile by tile. Single rows (batch
 /// 1) stream B once anyway: they are never cut.
-void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
+void scheduleMatmulEpilogue(const LoweredTensor &t, int vector, std::set<std::string> &placed) {
   Halide::Func f = t.func, acc = t.stages.at(0).func;
   const LoweredTensor &product = t.stages[0];
+  const LoweredTensor *transposedB = nullptr;
+  for (const LoweredTensor &stage : product.stages)
+    if (stage.kind == ScheduleKind::Transpose) transposedB = &stage;
   int64_t m = staticExtent(product, 0), n = staticExtent(product, 1);
   int64_t k = 1; // 0: dynamic
   for (const auto &r : acc.update(0).get_schedule().rvars()) k *= constantValue(r.extent);
@@ -274,7 +300,11 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector) {
   Halide::Func b;
   if (product.operands.size() == 2 && product.operands[0].name() != product.operands[1].name())
     b = product.operands[1];
-  if (!blocks) return tileAccumulation(f, acc, product.shape[0], m, n, k, vector, b);
+  if (!blocks) {
+    if (tileAccumulation(f, acc, product.shape[0], m, n, k, vector, b, transposedB))
+      placed.insert(transposedB->func.name());
+    return;
+  }
 
   // The sums' tile, which the output's tiles follow; its specialization to
   // at least a tile's rows when the row count is dynamic.

@@ -139,6 +139,34 @@ TEST(HalideTensor, MatmulCopiesPanelsOfBWhoseRowsAliasInTheCaches) {
   }
 }
 
+TEST(HalideTensor, MatmulTransposesBPanelByPanelInsideItsTasks) {
+  reseed(17);
+  // dX = dY W^T, as in a training step (W: 480 x 100): each task copies the
+  // panel of W^T its tiles read (48 rows of W; 240 for single rows), not all
+  // of W^T up front. Static and dynamic batches, below and above a tile's
+  // rows; K = 100 is no multiple of the 8 x 8 blocks (the last shifts in).
+  for (bool dynamic : {false, true}) {
+    for (int64_t batch : {1, 5, 8, 13, 100}) {
+      std::string rows = dynamic ? "?" : std::to_string(batch);
+      std::string dy = "tensor<" + rows + "x100xf32>", dx = "tensor<" + rows + "x480xf32>";
+      std::string src = funcSource({dy, "tensor<480x100xf32>"}, dx,
+                                   "%y = nabla.matmul %a0, %a1 {transpose_rhs = true} : (" + dy +
+                                       ", tensor<480x100xf32>) -> " + dx);
+      SCOPED_TRACE(dx + ", batch " + std::to_string(batch));
+      expectMatchesOracle(src, "f", {randomTensor({batch, 100}), randomTensor({480, 100})},
+                          referenceOracle(src, "f"), kAccumulated);
+      if (batch != 100) continue;
+      std::string stmt = halideStmt(src, "f");
+      // No parallel loop of its own: one panel at a time inside the product's tasks.
+      EXPECT_EQ(stmt.find("par_for_matmul_rhs_transposed"), std::string::npos);
+      size_t copy = stmt.find("allocate matmul_rhs_transposed");
+      ASSERT_NE(copy, std::string::npos);
+      std::string allocation = stmt.substr(copy, stmt.find('\n', copy) - copy);
+      EXPECT_NE(allocation.find("[float32 * 48 * 100]"), std::string::npos) << allocation;
+    }
+  }
+}
+
 TEST(HalideTensor, TransposeReshapeFlatten) {
   reseed(12);
   Shape shape = {2, 3, 4, 5};

@@ -1,8 +1,13 @@
 #include "tests/unit/HalideTestSupport.h"
 
+#include "backends/halide/Emit.h"
 #include "runtime/Error.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
+#include <fstream>
+#include <iterator>
 
 namespace nabla::testing {
 
@@ -34,6 +39,16 @@ halide::Executable compileSource(const std::string &source, const std::string &n
   if (!module) throw Error("test source does not parse");
   // The Executable keeps its own copy of the function: the module may die.
   return halide::Executable::compileJit(*module, name, target);
+}
+
+std::string halideStmt(const std::string &source, const std::string &name) {
+  auto context = makeContext();
+  auto module = parse(*context, source);
+  if (!module) throw Error("test source does not parse");
+  std::string path = ::testing::TempDir() + "/" + name + ".stmt";
+  halide::emitFunction(*module, name, halide::EmitKind::Stmt, path);
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 Oracle referenceOracle(const std::string &source, const std::string &name) {

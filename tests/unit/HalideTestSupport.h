@@ -31,6 +31,10 @@ Tensor randomLabels(int64_t batch, int64_t classes);
 halide::Executable compileSource(const std::string &source, const std::string &name,
                                  const std::string &target = "host");
 
+/// The Halide statement text (`halide-stmt`) of `name` of `source` for the
+/// host: what a test reads to check where a schedule put a loop or buffer.
+std::string halideStmt(const std::string &source, const std::string &name);
+
 /// The reference interpreter as an oracle for `name` of `source`.
 Oracle referenceOracle(const std::string &source, const std::string &name);
 
