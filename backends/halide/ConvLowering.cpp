@@ -297,6 +297,15 @@ LoweredTensor convolveFlat(const std::vector<LoweredTensor> &in, const WindowAtt
   return conv;
 }
 
+/// The filter (O, C, KH, KW) as (C, KH, KW, O): output channels innermost.
+LoweredTensor filterWithChannelsInnermost(const LoweredTensor &filter) {
+  auto u = makeVars(4); // c, kh, kw, o
+  Halide::Func copy = makeFunc("conv2d_filter_channels_innermost");
+  defineAt(copy, u) = filter.at({u[3], u[0], u[1], u[2]});
+  return {copy, {filter.shape[1], filter.shape[2], filter.shape[3], filter.shape[0]},
+          ScheduleKind::Pointwise};
+}
+
 } // namespace
 
 LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups) {
@@ -316,8 +325,16 @@ LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &
   auto v = makeVars(4); // n, o, oh, ow
   Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), 0, groupIn, "r"); // kw, kh, c
   Expr channel = (v[1] / groupOut) * groupIn + r.z;
+  // Output channels in vectors read the filter from a copy in which they
+  // are innermost: each tap's weights of a channel block are one load.
+  std::optional<LoweredTensor> lanes;
+  int64_t outC = constantValue(outChannels);
+  if (groups == 1 && outC % kConvChannelLanes == 0 && outW >= kChannelLaneBlock &&
+      outW <= kChannelLanePixels && outH > 0)
+    lanes = filterWithChannelsInnermost(filter);
+  Expr weight = lanes ? lanes->at({r.z, r.y, r.x, v[1]}) : filter.at({v[1], r.z, r.y, r.x});
   Expr tap = x.at({v[0], channel, windowInput(w, 0, v[2], r.y), windowInput(w, 1, v[3], r.x)}) *
-             filter.at({v[1], r.z, r.y, r.x});
+             weight;
   Halide::Func f = makeFunc("conv2d_acc");
   defineAt(f, v) = in.size() > 2 ? in[2].at({v[1]}) : Expr(0.0f);
   defineAt(f, v) += tap;
@@ -325,6 +342,8 @@ LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &
                              w.outputSize(1, in[0].shape[3])};
   LoweredTensor conv{f, shape, ScheduleKind::Convolution, {x}};
   conv.borderedInput = true;
+  if (lanes) conv.stages.push_back(*lanes);
+  conv.channelLanes = lanes.has_value();
   return conv;
 }
 

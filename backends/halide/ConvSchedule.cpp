@@ -8,6 +8,10 @@
 // lanes past the row's end compute values that are never stored, reading
 // the zero border of the stored, padded input (see convolve()).
 //
+// A conv of multiples of 16 output channels on rows of 8 to 28 outputs whose
+// lowering reads a channel-innermost copy of the filter (channelLanes) runs
+// its vectors across output channels instead (scheduleChannelLanes).
+//
 // A conv that a tiling max pool reads once (--nabla-fuse-conv-pool) gets the
 // same tiles inside the pool's loops instead: each tile covers whole windows,
 // and the pool's maximum reads the accumulators before they leave registers.
@@ -138,6 +142,20 @@ double flopsPerPlane(const LoweredTensor &conv, int64_t outW, int64_t outH) {
 /// by image: a task per image then still leaves every thread several.
 constexpr int64_t kImagesForTaskPerImage = 8;
 
+/// A task per image (loop `n` of `f`) from kImagesForTaskPerImage images on
+/// (specialized when the batch, `images`, is dynamic); below that the images
+/// in turn, their blocks of channels (loop `channelBlocks`) in parallel.
+void parallelOverImages(Halide::Func f, const Var &n, const Var &channelBlocks,
+                        const Halide::Expr &images) {
+  int64_t batch = constantValue(images);
+  if (batch >= kImagesForTaskPerImage) {
+    f.parallel(n);
+    return;
+  }
+  if (batch == 0) f.specialize(images >= int32_t(kImagesForTaskPerImage)).parallel(n);
+  f.parallel(channelBlocks);
+}
+
 /// Schedules a tiled conv output `f` (w, h, c, n) (the conv's epilogue, or
 /// the pool computed over it): a task per (block of tile.channels channels,
 /// image); inside it one tile of `rows` rows at a time, shifted inwards at
@@ -169,13 +187,7 @@ Var tileOutput(Halide::Func f, int64_t width, int64_t outC, int rows, const Conv
   }
   if (unrollTile) f.unroll(hi).unroll(ci);
   if (imageLoop) {
-    int64_t batch = constantValue(images);
-    if (batch >= kImagesForTaskPerImage) {
-      f.parallel(args[3]);
-    } else {
-      if (batch == 0) f.specialize(images >= int32_t(kImagesForTaskPerImage)).parallel(args[3]);
-      f.parallel(co);
-    }
+    parallelOverImages(f, args[3], co, images);
     return ho;
   }
   f.fuse(co, args[3], task);
@@ -197,10 +209,67 @@ void placeBorderedInput(const LoweredTensor &conv, Halide::Func f, int natural,
   placed.insert(padded.name());
 }
 
+/// A conv whose vectors run across output channels (channelLanes): a tile
+/// is kConvChannelLanes channels x whole rows of at most kChannelLanePixels
+/// pixels, one accumulator register per pixel. Each tap loads the tile's
+/// weights once and adds them times each pixel's input, broadcast from
+/// memory by the FMA itself: a load per FMA, where row tiles (pixels in
+/// vectors, channels broadcast) load an input vector per few FMAs and waste
+/// the lanes past a 28-wide row's end. NCHW wants vectors along the row, so
+/// the output is written in square blocks: each block of accumulators is
+/// staged channel-innermost in a block-sized buffer and read back along the
+/// row, which LLVM turns into shuffles (the transposed copies of
+/// TransposeSchedule.cpp). False, scheduling nothing, unless the vectors
+/// are kConvChannelLanes wide and the input has its stored border.
+bool scheduleChannelLanes(const LoweredTensor &t, int natural, std::set<std::string> &placed) {
+  const LoweredTensor &conv = t.stages.at(0);
+  int64_t outW = staticExtent(conv, 3), outH = staticExtent(conv, 2), outC = staticExtent(conv, 1);
+  int rows = outW ? int(kChannelLanePixels / outW) : 0;
+  if (!conv.channelLanes || natural != kConvChannelLanes || !conv.borderedInput || !rows ||
+      outH < rows)
+    return false;
+  const int lanes = int(kConvChannelLanes), block = int(kChannelLaneBlock);
+  Halide::Func out = t.func, acc = conv.func;
+  std::vector<Var> a = out.args(); // (w, h, c, n)
+  Var ho("ho"), hi("hi"), cb("cb"), ci("ci"), wb("wb"), wi("wi"), cbb("cbb"), cbi("cbi");
+  out.compute_root()
+      .bound(a[0], 0, int32_t(outW))
+      .bound(a[2], 0, int32_t(outC))
+      .split(a[2], cb, ci, lanes) // lanes divides outC
+      .split(a[1], ho, hi, rows, TailStrategy::ShiftInwards)
+      .split(a[0], wb, wi, block, TailStrategy::ShiftInwards)
+      .split(ci, cbb, cbi, block)
+      .reorder(wi, cbi, wb, cbb, hi, ho, cb, a[3])
+      .vectorize(wi)
+      .unroll(cbi);
+  parallelOverImages(out, a[3], cb, conv.shape[0]);
+
+  // The tile: channels innermost in its buffer (registers), pixels unrolled.
+  std::vector<Var> c = acc.args(); // (w, h, o, n)
+  acc.compute_at(out, ho).reorder_storage(c[2], c[0], c[1], c[3]);
+  acc.vectorize(c[2], lanes).unroll(c[0]).unroll(c[1]);
+  Halide::Stage update = acc.update(0);
+  std::vector<VarOrRVar> order = {c[2], c[0], c[1]};
+  for (const auto &rv : update.get_schedule().rvars()) order.push_back(RVar(rv.var));
+  order.push_back(c[3]);
+  update.reorder(order).vectorize(c[2], lanes).unroll(c[0]).unroll(c[1]);
+
+  // Each output block's accumulators, staged channel-innermost.
+  Halide::Func staged = acc.in(out);
+  std::vector<Var> sv = staged.args();
+  staged.compute_at(out, wb)
+      .reorder_storage(sv[2], sv[0], sv[1], sv[3])
+      .vectorize(sv[2], block)
+      .unroll(sv[0]);
+  placeBorderedInput(conv, out, natural, placed);
+  return true;
+}
+
 } // namespace
 
 bool scheduleConvEpilogue(const LoweredTensor &t, int natural, std::set<std::string> &placed) {
   const LoweredTensor &conv = t.stages.at(0);
+  if (scheduleChannelLanes(t, natural, placed)) return true;
   int64_t outW = staticExtent(conv, 3), outH = staticExtent(conv, 2), outC = staticExtent(conv, 1);
   std::optional<ConvTile> tile = tileFor(conv, outW, outH, outC, natural);
   if (!tile) return false;

@@ -41,6 +41,13 @@ enum class ScheduleKind {
              // operand): moved in square blocks through registers
 };
 
+/// Convolutions whose vectors may run across output channels (channelLanes):
+/// kConvChannelLanes channels per vector (an AVX-512 register of floats),
+/// tiles of whole rows, at most kChannelLanePixels output pixels (one
+/// accumulator register each), written out in square blocks of
+/// kChannelLaneBlock, so rows must be at least that wide.
+constexpr int64_t kConvChannelLanes = 16, kChannelLanePixels = 28, kChannelLaneBlock = 8;
+
 struct LoweredTensor {
   Halide::Func func;
   std::vector<Halide::Expr> shape; // NCHW order
@@ -95,6 +102,10 @@ struct LoweredTensor {
   /// Convolutions only: stages[0] is the input with a zero border, which
   /// the CPU schedule may compute image by image inside the convolution.
   bool borderedInput = false;
+  /// Convolutions only: the accumulation reads the filter from stages[1],
+  /// a copy with the output channels innermost, so the CPU schedule may run
+  /// its vectors across kConvChannelLanes output channels (ConvSchedule.cpp).
+  bool channelLanes = false;
   /// max_pool2d_indices_backward over windows that tile the image only, with
   /// indices from the forward pool: {indices, pooled gradient}, and the
   /// window [KH, KW]. A conv's filter gradient that reads the routed tensor

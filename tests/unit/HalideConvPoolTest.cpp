@@ -64,6 +64,13 @@ std::vector<ConvCase> convCases() {
       {{1, 2, 10, 8}, 3, 1, {{1, 1}}, false},
       // 12 wide but one row: fewer rows than a flat tile, so row tiles.
       {{1, 2, 3, 14}, 2, 1, {{3, 3}}, true},
+      // Multiples of 16 output channels in rows of 8 to 28 outputs: vectors
+      // across output channels (channelLanes), tiles of 2, 1, 2 and 3 rows
+      // written out in 8 x 8 blocks, the last ones shifted inwards.
+      {{2, 5, 14, 14}, 32, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, true},
+      {{1, 3, 11, 28}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, false},
+      {{2, 4, 21, 21}, 16, 1, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}}, true},
+      {{1, 2, 10, 10}, 16, 1, {{3, 3}}, true},
   };
 }
 } // namespace
@@ -92,6 +99,22 @@ TEST(HalideConv, Conv2dForward) {
                        "conv case with input " + shapeToString(in));
     }
   }
+}
+
+TEST(HalideConv, ChannelLanesWriteNchwInBlocks) {
+  // DeepConvNet's 16 -> 16 conv on 28-wide rows: vectors across the 16
+  // output channels, the filter read from its channel-innermost copy, each
+  // 8 x 8 block of the output staged from the tile's accumulators.
+  std::string x = "tensor<?x16x28x28xf32>", w = "tensor<16x16x3x3xf32>", b = "tensor<16xf32>";
+  std::string src = funcSource({x, w, b}, x,
+                               "%y = nabla.conv2d %a0, %a1, %a2 {strides = [1, 1], pads = [1, 1, 1, "
+                               "1], dilations = [1, 1], groups = 1} : (" +
+                                   x + ", " + w + ", " + b + ") -> " + x);
+  std::string stmt = halideStmt(src, "f");
+  EXPECT_NE(stmt.find("conv2d_filter_channels_innermost"), std::string::npos);
+  size_t staged = stmt.find("_in_conv2d");
+  ASSERT_NE(staged, std::string::npos);
+  EXPECT_NE(stmt.find("[float32 * 8 * 1 * 8 * 1]", staged), std::string::npos);
 }
 
 TEST(HalideConv, Conv2dBackwardDataAndFilter) {
