@@ -329,7 +329,7 @@ LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &
   // are innermost: each tap's weights of a channel block are one load.
   std::optional<LoweredTensor> lanes;
   int64_t outC = constantValue(outChannels);
-  if (groups == 1 && outC % kConvChannelLanes == 0 && outW >= kChannelLaneBlock &&
+  if (groups == 1 && outC > 0 && outC % kConvChannelLanes == 0 && outW >= kChannelLaneBlock &&
       outW <= kChannelLanePixels && outH > 0)
     lanes = filterWithChannelsInnermost(filter);
   Expr weight = lanes ? lanes->at({r.z, r.y, r.x, v[1]}) : filter.at({v[1], r.z, r.y, r.x});

@@ -144,6 +144,18 @@ TEST(DeviceFunction, PooledFilterGradientCompilesForTheGpu) {
   EXPECT_NO_THROW(compileSource(src, "f", kTarget));
 }
 
+// The same for a conv that reads its filter from the channel-innermost copy
+// (channelLanes: 16 output channels on 28-wide rows, DeepConvNet's 16->16).
+TEST(DeviceFunction, ChannelLaneConvCompilesForTheGpu) {
+  const std::string x = "tensor<2x16x28x28xf32>", w = "tensor<16x16x3x3xf32>",
+                    b = "tensor<16xf32>";
+  const std::string src =
+      "func @f(%x: " + x + ", %w: " + w + ", %b: " + b + ") -> " + x + " {\n" +
+      "  %y = nabla.fused_conv2d %x, %w, %b {pads = [1, 1, 1, 1]} : (" + x + ", " + w + ", " + b +
+      ") -> " + x + "\n  return %y : " + x + "\n}\n";
+  EXPECT_NO_THROW(compileSource(src, "f", kTarget));
+}
+
 // A trainer whose step runs on the device keeps parameters and Adam's slots
 // there; its losses and final parameters follow the host's (same kernels'
 // arithmetic, other order of float sums in places).
