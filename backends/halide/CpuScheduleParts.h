@@ -56,7 +56,11 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector, std::set<std::st
 /// schedule computes it image by image, is added to `placed`.
 bool scheduleConvEpilogue(const LoweredTensor &t, int vector, std::set<std::string> &placed);
 
-/// A Transpose copy in square blocks of `vector` / 2 (TransposeSchedule.cpp);
+/// The side of a transposed copy's square blocks: half a vector (8 x 8
+/// floats with AVX-512), at least 4.
+int transposeBlock(int vector);
+
+/// A Transpose copy in square blocks of transposeBlock (TransposeSchedule.cpp);
 /// false, scheduling nothing, unless both extents are static and at least
 /// a block.
 bool scheduleTranspose(const LoweredTensor &t, int vector);

@@ -207,9 +207,10 @@ int evenTasks(int64_t iterations, int perTask) {
 /// dY W1^T: 48 rows of W1's 100 floats), where one copy of all of B walks the
 /// source down its columns, each task at a 400-byte stride past the caches'
 /// prefetchers (6.7% of the one-thread training step, for a copy). Edge
-/// tiles must shift inwards, so every panel is whole.
+/// tiles must shift inwards, so every panel is whole, and a panel at least
+/// a block of the copy wide.
 bool transposesPanels(const LoweredTensor *transposedB, const MatmulTile &tile, int vector) {
-  return transposedB && tile.exact && tile.width() >= vector / 2;
+  return transposedB && tile.exact && tile.width() >= transposeBlock(vector);
 }
 
 /// Tiles `out` (j, i, ...) into register tiles, each accumulated by `acc`

@@ -12,10 +12,9 @@ namespace nabla::halide {
 using Halide::TailStrategy;
 using Halide::Var;
 
-namespace {
-
-/// The block's side: half a vector (8 x 8 floats with AVX-512), at least 4.
 int transposeBlock(int vector) { return std::max(vector / 2, 4); }
+
+namespace {
 
 /// Whether both extents of `t` are static and at least a block.
 bool transposable(const LoweredTensor &t, int vector) {
