@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -45,10 +48,18 @@ std::string halideStmt(const std::string &source, const std::string &name) {
   auto context = makeContext();
   auto module = parse(*context, source);
   if (!module) throw Error("test source does not parse");
-  std::string path = ::testing::TempDir() + "/" + name + ".stmt";
+  // A file of this process's own: ctest runs test cases side by side.
+  static int calls = 0;
+  std::string path = ::testing::TempDir() + "/" + name + "." + std::to_string(getpid()) + "." +
+                     std::to_string(calls++) + ".stmt";
   halide::emitFunction(*module, name, halide::EmitKind::Stmt, path);
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  {
+    std::ifstream in(path);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::filesystem::remove(path);
+  return text;
 }
 
 Oracle referenceOracle(const std::string &source, const std::string &name) {
