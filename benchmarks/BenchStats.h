@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace nabla::bench {
@@ -34,5 +36,23 @@ inline benchmark::internal::Benchmark *repeated(benchmark::internal::Benchmark *
 inline void setFlops(benchmark::State &state, double flopsPerIteration) {
   state.counters["flops"] = flopsPerIteration;
 }
+
+/// Google Benchmark's console output (plain text: it is also read from
+/// logs), keeping each case's median real time by run name for a summary
+/// table after the run.
+class MedianReporter : public benchmark::ConsoleReporter {
+public:
+  MedianReporter() : ConsoleReporter(OO_Tabular) {}
+  void ReportRuns(const std::vector<Run> &runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run &run : runs)
+      if (run.aggregate_name == "median") medians_[run.run_name.str()] = run.GetAdjustedRealTime();
+  }
+  /// Median ms by run name ("forward/manual/repeats:5/real_time").
+  const std::map<std::string, double> &medians() const { return medians_; }
+
+private:
+  std::map<std::string, double> medians_;
+};
 
 } // namespace nabla::bench

@@ -136,33 +136,24 @@ void registerAll() {
                   ->Arg(1)->Arg(100)->Arg(1000));
 }
 
-/// Keeps each case's median real time and prints the ratio table at the end.
-class RatioReporter : public benchmark::ConsoleReporter {
+/// Prints the table of fused against unfused medians at the end.
+class RatioReporter : public bench::MedianReporter {
 public:
-  RatioReporter() : ConsoleReporter(OO_Tabular) {} // plain text: it is also read from logs
-  void ReportRuns(const std::vector<Run> &runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run &run : runs)
-      if (run.aggregate_name == "median") medians_[run.run_name.str()] = run.GetAdjustedRealTime();
-  }
   void Finalize() override {
-    ConsoleReporter::Finalize();
+    MedianReporter::Finalize();
     std::printf("\n%-40s %12s %12s %8s\n", "case (median ms)", "fused", "unfused", "ratio");
-    for (const auto &[name, fusedMs] : medians_) {
+    for (const auto &[name, fusedMs] : medians()) {
       size_t at = name.find("fused");
       if (at == std::string::npos || (at > 0 && name[at - 1] == 'n')) continue;
       std::string unfusedName = name.substr(0, at) + "unfused" + name.substr(at + 5);
-      auto it = medians_.find(unfusedName);
-      if (it == medians_.end()) continue;
+      auto it = medians().find(unfusedName);
+      if (it == medians().end()) continue;
       std::string label = name.substr(0, at) + name.substr(at + 6);
       label = label.substr(0, label.find("/repeats"));
       std::printf("%-40s %12.3f %12.3f %7.2fx\n", label.c_str(), fusedMs, it->second,
                   it->second / fusedMs);
     }
   }
-
-private:
-  std::map<std::string, double> medians_;
 };
 
 } // namespace

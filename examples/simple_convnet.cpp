@@ -12,7 +12,7 @@ int main(int argc, char **argv) {
   CLI::App app{"Train the textbook's SimpleConvNet on Fashion-MNIST with nabla"};
   int64_t epochs = 1, batch = 100, trainLimit = 0, testLimit = 0;
   std::string optimizer = "adam", init = "std0.01", data, out, backend = "halide", dumpIr;
-  std::string target = "host";
+  std::string target = "host", scheduler = "manual";
   double lr = 0.001;
   int threads = 0;
   uint64_t seed = 0;
@@ -33,6 +33,10 @@ int main(int argc, char **argv) {
   app.add_option("--target", target,
                  "halide backend: host, host-cuda (parameters stay on the GPU) or a Halide target")
       ->capture_default_str();
+  app.add_option("--scheduler", scheduler,
+                 "halide backend on the CPU: nabla's own schedules (manual) or one of Halide's "
+                 "autoschedulers (mullapudi2016, li2018), to compare")
+      ->capture_default_str();
   app.add_option("--dump-ir", dumpIr, "write the IR after every pass to this directory");
   app.add_option("--train-limit", trainLimit, "use only the first N training images");
   app.add_option("--test-limit", testLimit, "use only the first N test images");
@@ -52,10 +56,11 @@ int main(int argc, char **argv) {
     opt.lr = lr;
     dsl::CompiledModel compiled = dsl::compileModel(
         model, {.backend = examples::parseBackend(backend), .optimizer = opt.kind, .fuse = !noFuse,
-                .im2col = im2col, .dumpIrDir = dumpIr, .target = target});
-    std::printf("simple_convnet: compiled in %.2f s (%s backend, %s, %s, %s)\n",
+                .im2col = im2col, .dumpIrDir = dumpIr, .target = target,
+                .scheduler = halide::parseScheduler(scheduler)});
+    std::printf("simple_convnet: compiled in %.2f s (%s backend, %s, %s, %s, %s schedule)\n",
                 compiled.compileSeconds, backend.c_str(), target.c_str(),
-                noFuse ? "unfused" : "fused", im2col ? "im2col" : "direct conv");
+                noFuse ? "unfused" : "fused", im2col ? "im2col" : "direct conv", scheduler.c_str());
 
     Trainer trainer(compiled.trainStep, compiled.forward, model.initialParameters(seed),
                     {.optimizer = opt, .batchSize = batch, .epochs = epochs, .seed = seed,

@@ -11,13 +11,18 @@
 namespace nabla::dsl {
 
 std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, const std::string &name,
-                                                        Backend backend, const std::string &target) {
+                                                        Backend backend, const std::string &target,
+                                                        halide::Scheduler scheduler) {
   switch (backend) {
   case Backend::Reference:
     if (target != "host")
       throw Error("the reference backend runs on the host only, not on target '" + target + "'");
+    if (scheduler != halide::Scheduler::Manual)
+      throw Error(std::string("the reference backend has no schedules: scheduler '") +
+                  halide::schedulerName(scheduler) + "' is for the halide backend");
     return std::make_shared<reference::ReferenceFunction>(module, name);
-  case Backend::Halide: return std::make_shared<halide::HalideFunction>(module, name, target);
+  case Backend::Halide:
+    return std::make_shared<halide::HalideFunction>(module, name, target, scheduler);
   }
   throw Error("unknown backend");
 }
@@ -42,9 +47,10 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
   });
   if (mlir::failed(pm.run(*compiled.module)))
     throw Error("compiling model '" + model.name() + "' failed:\n" + diagnostics);
-  compiled.forward = compileFunction(*compiled.module, "forward", options.backend, options.target);
-  compiled.trainStep =
-      compileFunction(*compiled.module, "loss_train_step", options.backend, options.target);
+  compiled.forward = compileFunction(*compiled.module, "forward", options.backend, options.target,
+                                     options.scheduler);
+  compiled.trainStep = compileFunction(*compiled.module, "loss_train_step", options.backend,
+                                       options.target, options.scheduler);
   compiled.compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return compiled;

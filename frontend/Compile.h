@@ -27,6 +27,9 @@ struct CompileOptions {
   /// optimizer state then stay on the GPU between training steps) or a Halide
   /// target string.
   std::string target = "host";
+  /// The Halide backend's schedules on the CPU: nabla's own, or one of
+  /// Halide's autoschedulers (to compare them; backends/halide/AutoSchedulers.h).
+  halide::Scheduler scheduler = halide::Scheduler::Manual;
 };
 
 struct CompiledModel {
@@ -40,10 +43,11 @@ struct CompiledModel {
 CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options);
 
 /// The backend's compiled form of function `name` of `module` (which must
-/// outlive it), for `target` (the reference backend runs on the host only).
-std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, const std::string &name,
-                                                        Backend backend,
-                                                        const std::string &target = "host");
+/// outlive it), for `target` (the reference backend runs on the host only,
+/// and has no schedules to choose).
+std::shared_ptr<const CompiledFunction> compileFunction(
+    mlir::ModuleOp module, const std::string &name, Backend backend,
+    const std::string &target = "host", halide::Scheduler scheduler = halide::Scheduler::Manual);
 
 struct AotCompileOptions {
   std::string outDir = ".";

@@ -6,6 +6,7 @@
 // header does not include Halide.h.
 #pragma once
 
+#include "backends/halide/AutoSchedulers.h"
 #include "runtime/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -19,6 +20,7 @@ struct AotOptions {
   std::string outDir = ".";    // created when missing
   std::string name;            // file stem and C prefix: <name>.a, <name>_create
   std::string target = "host"; // "host", "host-cuda" or a Halide target string
+  Scheduler scheduler = Scheduler::Manual; // nabla's schedules or an autoscheduler (CPU)
 };
 
 struct AotOutput {

@@ -178,10 +178,11 @@ DiskCache *DiskCache::get() {
 }
 
 std::string DiskCache::key(const std::string &functionName, const std::string &irText,
-                           const Halide::Target &target) {
+                           const Halide::Target &target, const std::string &scheduler) {
   return std::string("nabla halide pipeline cache v1\nlowering ") + loweringFingerprint() +
          "\nhalide " + NABLA_HALIDE_VERSION + "\nllvm " + llvmCodegenOptions() +
-         "\ntarget " + target.to_string() + "\nfunction " + functionName + "\n" + irText;
+         "\ntarget " + target.to_string() + "\nschedule " + scheduler + "\nfunction " +
+         functionName + "\n" + irText;
 }
 
 std::string DiskCache::libraryPath(const std::string &key) const {

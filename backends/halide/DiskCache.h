@@ -51,9 +51,10 @@ public:
 
   const std::string &directory() const { return directory_; }
 
-  /// The full key text of a pipeline.
+  /// The full key text of a pipeline scheduled by `scheduler`
+  /// (schedulerKey in AutoSchedulers.h).
   static std::string key(const std::string &functionName, const std::string &irText,
-                         const Halide::Target &target);
+                         const Halide::Target &target, const std::string &scheduler);
 
   /// The cached pipeline for `key`, or null when there is none or it does
   /// not load (counted in rejected; the next store replaces it).

@@ -3,6 +3,8 @@
 // and schedule are the JIT's own, so what you read is what runs.
 #pragma once
 
+#include "backends/halide/AutoSchedulers.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
@@ -11,10 +13,10 @@ namespace nabla::halide {
 
 enum class EmitKind { Stmt, Llvm, Assembly };
 
-/// Lowers function `name` of `module` for the host CPU and writes `kind` to
-/// `path`. Throws nabla::Error (missing function, unsupported ops, Halide
-/// compile errors, unwritable path).
+/// Lowers function `name` of `module` for the host CPU, scheduled by
+/// `scheduler`, and writes `kind` to `path`. Throws nabla::Error (missing
+/// function, unsupported ops, Halide compile errors, unwritable path).
 void emitFunction(mlir::ModuleOp module, const std::string &name, EmitKind kind,
-                  const std::string &path);
+                  const std::string &path, Scheduler scheduler = Scheduler::Manual);
 
 } // namespace nabla::halide

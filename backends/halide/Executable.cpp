@@ -76,9 +76,10 @@ private:
 
 struct CacheKey {
   uint64_t hash;
-  std::string target, version;
+  std::string target, scheduler, version;
   bool operator<(const CacheKey &o) const {
-    return std::tie(hash, target, version) < std::tie(o.hash, o.target, o.version);
+    return std::tie(hash, target, scheduler, version) <
+           std::tie(o.hash, o.target, o.scheduler, o.version);
   }
 };
 
@@ -156,7 +157,8 @@ void warnOnce(const std::string &message) {
 }
 
 std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::string &name,
-                                          uint64_t hash, const Halide::Target &requested) {
+                                          uint64_t hash, const Halide::Target &requested,
+                                          Scheduler scheduler) {
   auto start = std::chrono::steady_clock::now();
   auto fn = std::make_shared<CompiledPipeline>();
   fn->name = name;
@@ -173,8 +175,13 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
   fn->scratch = std::make_unique<ScratchPlanner>(!(plan && std::string(plan) == "0"));
   // CPU pipelines whose checks the caller makes (HostChecks.h) compile
   // without Halide's assertions: half the compile time of a training step.
+  // Not under an autoscheduler: its tiles fit the batch it scheduled for
+  // (kAutoScheduleBatchEstimate) at best (Li2018's one-thread training step
+  // reads images before the first even there), and only Halide's bounds
+  // assertions stop such reads and writes outside the buffers.
   fn->checks = hostChecksOf(fn->func);
-  fn->unchecked = fn->checks.complete && !requested.has_gpu_feature();
+  fn->unchecked =
+      fn->checks.complete && !requested.has_gpu_feature() && scheduler == Scheduler::Manual;
   const Halide::Target target = fn->unchecked ? uncheckedTarget(requested) : requested;
   fn->target = target;
   auto type = fn->func.getType();
@@ -201,7 +208,7 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
                             target.has_gpu_feature()
                         ? nullptr
                         : DiskCache::get();
-  std::string diskKey = disk ? DiskCache::key(name, text, target) : "";
+  std::string diskKey = disk ? DiskCache::key(name, text, target, schedulerKey(scheduler)) : "";
   if (disk) fn->cached = disk->load(diskKey);
   if (fn->cached) {
     fn->compileSeconds =
@@ -209,7 +216,7 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
     return fn;
   }
   try {
-    fn->lowered = lowerFunction(fn->func, target);
+    fn->lowered = lowerFunction(fn->func, target, scheduler);
     std::vector<Halide::Argument> args(fn->lowered.inputs.begin(), fn->lowered.inputs.end());
     // NABLA_HALIDE_STMT_DIR=DIR writes Halide's lowered loop nest of every
     // compiled function to DIR/<name>.stmt (to read what a schedule did).
@@ -258,7 +265,7 @@ std::string shapeKey(const std::vector<Shape> &shapes) {
 } // namespace
 
 Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
-                                  const std::string &targetName) {
+                                  const std::string &targetName, Scheduler scheduler) {
   auto func = module.lookupSymbol<mlir::FuncOp>(name);
   if (!func) throw Error("no function @" + name.str() + " in the module");
   // Report unsupported ops from the caller's IR, before any other work.
@@ -270,7 +277,8 @@ Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
   // NABLA_HALIDE_PROFILE=1 makes every run print Halide's per-Func profile.
   if (const char *profile = std::getenv("NABLA_HALIDE_PROFILE"); profile && *profile == '1')
     target = target.with_feature(Halide::Target::Profile);
-  CacheKey key{std::hash<std::string>()(text), target.to_string(), NABLA_HALIDE_VERSION};
+  CacheKey key{std::hash<std::string>()(text), target.to_string(), schedulerKey(scheduler),
+               NABLA_HALIDE_VERSION};
   JitCache &c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
@@ -281,7 +289,7 @@ Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
     }
   }
   // Compile outside the lock; a racing duplicate compile is harmless.
-  auto compiled = compile(text, name.str(), key.hash, target);
+  auto compiled = compile(text, name.str(), key.hash, target, scheduler);
   std::lock_guard<std::mutex> lock(c.mutex);
   ++c.stats.compiles;
   c.entries[key] = {text, compiled};

@@ -9,6 +9,7 @@
 // milliseconds. This header does not include Halide.h.
 #pragma once
 
+#include "backends/halide/AutoSchedulers.h"
 #include "backends/halide/ScratchStats.h"
 #include "runtime/CompiledFunction.h"
 #include "runtime/Tensor.h"
@@ -27,12 +28,15 @@ struct CompiledPipeline; // the lowered pipeline, its own MLIR copy, its shape c
 class Executable {
 public:
   /// Compiles function `name` of `module` for `target` ("host", "host-cuda"
-  /// or a Halide target string, see Targets.h), or returns the cached
-  /// compile. Throws nabla::Error for a missing function, ops without a
-  /// Halide lowering (all listed at once), an unknown target or a Halide
+  /// or a Halide target string, see Targets.h), scheduled by nabla's own
+  /// schedules or, on the CPU, one of Halide's autoschedulers
+  /// (AutoSchedulers.h), or returns the cached compile. Throws nabla::Error
+  /// for a missing function, ops without a Halide lowering (all listed at
+  /// once), an unknown target, an autoscheduler that fails or a Halide
   /// compile error. GPU targets compile in memory (no on-disk cache).
   static Executable compileJit(mlir::ModuleOp module, llvm::StringRef name,
-                               const std::string &target = "host");
+                               const std::string &target = "host",
+                               Scheduler scheduler = Scheduler::Manual);
 
   /// "arg<i>" / "result<i>", or the `nabla.name` string attribute when the
   /// function's argument/result carries one.

@@ -1,5 +1,6 @@
 #include "backends/halide/FunctionLowering.h"
 
+#include "backends/halide/AutoSchedule.h"
 #include "backends/halide/CpuSchedule.h"
 #include "backends/halide/GpuSchedule.h"
 #include "backends/halide/LlvmOptions.h"
@@ -97,7 +98,8 @@ void checkLowerable(mlir::FuncOp func) {
   throw Error(message);
 }
 
-LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target) {
+LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target,
+                              Scheduler scheduler) {
   if (func.isExternal()) throw Error("@" + func.getName().str() + " has no body");
   checkLowerable(func);
   configureLlvmCodegen(); // before anything of it is compiled
@@ -154,7 +156,8 @@ LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target) {
     outputs.push_back(r);
     lowered.outputs.push_back(r.func);
   }
-  if (target.has_gpu_feature()) scheduleForGpu(all, lowered.outputs, target);
+  if (scheduler != Scheduler::Manual) autoSchedule(lowered.inputs, outputs, scheduler, target);
+  else if (target.has_gpu_feature()) scheduleForGpu(all, lowered.outputs, target);
   else scheduleForCpu(all, lowered.outputs, target);
   lowered.pipeline = Halide::Pipeline(lowered.outputs);
   return lowered;

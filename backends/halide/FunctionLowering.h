@@ -4,6 +4,8 @@
 // GPU feature, the GPU schedule) is applied.
 #pragma once
 
+#include "backends/halide/AutoSchedulers.h"
+
 #include "Halide.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -22,7 +24,10 @@ struct LoweredFunction {
 /// calls) that has no Halide lowering, or doing nothing when all have one.
 void checkLowerable(mlir::FuncOp func);
 
-/// Lowers `func` and schedules it for `target` (CPU or GPU). Throws nabla::Error.
-LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target);
+/// Lowers `func` and schedules it for `target` (CPU or GPU): with nabla's
+/// own schedules, or on the CPU with one of Halide's autoschedulers
+/// (AutoSchedule.h). Throws nabla::Error.
+LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target,
+                              Scheduler scheduler = Scheduler::Manual);
 
 } // namespace nabla::halide

@@ -14,8 +14,8 @@ mlir::FuncOp lookup(mlir::ModuleOp module, const std::string &name) {
 } // namespace
 
 HalideFunction::HalideFunction(mlir::ModuleOp module, const std::string &name,
-                               const std::string &target)
-    : executable_(Executable::compileJit(module, name, target)),
+                               const std::string &target, Scheduler scheduler)
+    : executable_(Executable::compileJit(module, name, target, scheduler)),
       inputs_(functionInputs(lookup(module, name))),
       outputs_(functionOutputs(lookup(module, name))) {}
 

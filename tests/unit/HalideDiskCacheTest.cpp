@@ -5,6 +5,7 @@
 #include "tests/unit/FileTestSupport.h"
 #include "tests/unit/HalideTestSupport.h"
 
+#include "backends/halide/AutoSchedulers.h"
 #include "backends/halide/DiskCache.h"
 #include "backends/halide/Targets.h"
 #include "runtime/Error.h"
@@ -239,13 +240,27 @@ TEST(HalideDiskCache, KeysNameTheLlvmOptions) {
   std::string savedValue = saved ? saved : "";
   Halide::Target host = halide::hostTarget();
   unsetenv("HL_LLVM_ARGS");
-  std::string ours = halide::DiskCache::key("f", "ir", host);
+  std::string ours = halide::DiskCache::key("f", "ir", host, "manual");
   setenv("HL_LLVM_ARGS", "-slp-threshold=0", 1);
-  std::string users = halide::DiskCache::key("f", "ir", host);
+  std::string users = halide::DiskCache::key("f", "ir", host, "manual");
   if (saved) setenv("HL_LLVM_ARGS", savedValue.c_str(), 1);
   else unsetenv("HL_LLVM_ARGS");
   EXPECT_NE(ours.find("\nllvm -slp-threshold=1000\n"), std::string::npos) << ours;
   EXPECT_NE(users.find("\nllvm HL_LLVM_ARGS -slp-threshold=0\n"), std::string::npos) << users;
+}
+
+// So is the scheduler, and for an autoscheduler the threads it scheduled
+// for: an autoscheduled pipeline is other code too.
+TEST(HalideDiskCache, KeysNameTheScheduler) {
+  Halide::Target host = halide::hostTarget();
+  std::string manual = halide::schedulerKey(halide::Scheduler::Manual);
+  std::string li = halide::schedulerKey(halide::Scheduler::Li2018);
+  EXPECT_EQ(manual, "manual");
+  std::string threads = std::to_string(halide::autoScheduleMachine().parallelism);
+  EXPECT_EQ(li.rfind("li2018 for " + threads + " threads, ", 0), 0u) << li;
+  EXPECT_NE(halide::DiskCache::key("f", "ir", host, li).find("\nschedule " + li + "\n"),
+            std::string::npos);
+  EXPECT_NE(halide::DiskCache::key("f", "ir", host, manual), halide::DiskCache::key("f", "ir", host, li));
 }
 
 } // namespace

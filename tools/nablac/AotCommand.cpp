@@ -64,7 +64,7 @@ void runAotCommand(mlir::ModuleOp module, const std::string &source, bool fromFi
   if (outDir.empty() || outDir == "-")
     throw Error("AOT writes several files: give the output directory with -o DIR");
   halide::AotOptions aot{outDir, libraryName(source, fromFile, options),
-                         options.target.empty() ? "host" : options.target};
+                         options.target.empty() ? "host" : options.target, options.scheduler};
   std::map<std::string, Tensor> weights;
   std::string weightsFrom;
   if (!options.weights.empty()) {

@@ -4,6 +4,7 @@
 // the driver only registers the options and makes one call.
 #pragma once
 
+#include "backends/halide/AutoSchedulers.h"
 #include "runtime/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -23,6 +24,7 @@ struct AotCommandOptions {
   std::string name;    // default: the model's name or the input file's stem
   uint64_t seed = 0;   // library models without --weights: initial parameters (nablac reads it)
   bool noFuse = false, im2col = false;
+  halide::Scheduler scheduler = halide::Scheduler::Manual; // nablac's --scheduler
 };
 
 /// Adds --target, --name, --seed. --entry, --weights, --no-fuse and --im2col

@@ -4,6 +4,8 @@
 // memory planning.
 #pragma once
 
+#include "backends/halide/AutoSchedulers.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
@@ -17,6 +19,7 @@ struct JitRunOptions {
   int runs = 5;        // timed calls after the first (recording) call
   std::string target = "host"; // "host-cuda": parameters and optimizer state stay on
                                // the GPU between calls; the first result comes back
+  halide::Scheduler scheduler = halide::Scheduler::Manual;
 };
 
 void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOptions &options,

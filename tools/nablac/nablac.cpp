@@ -197,16 +197,16 @@ void runPasses(mlir::ModuleOp module, const PipelineOptions &pipeline, const Opt
 
 /// -emit=halide-stmt|llvm|asm of `entry` to `output` ('-': stdout).
 void emitHalide(mlir::ModuleOp module, const std::string &entry, const std::string &emit,
-                const std::string &output) {
+                const std::string &output, halide::Scheduler scheduler) {
   halide::EmitKind kind = emit == "halide-stmt" ? halide::EmitKind::Stmt
                           : emit == "llvm"      ? halide::EmitKind::Llvm
                                                 : halide::EmitKind::Assembly;
-  if (output != "-") return halide::emitFunction(module, entry, kind, output);
+  if (output != "-") return halide::emitFunction(module, entry, kind, output, scheduler);
   // Halide writes files: go through a temporary one for stdout.
   llvm::SmallString<128> path;
   if (llvm::sys::fs::createTemporaryFile("nablac", "txt", path))
     throw Error("cannot create a temporary file");
-  halide::emitFunction(module, entry, kind, path.str().str());
+  halide::emitFunction(module, entry, kind, path.str().str(), scheduler);
   std::ifstream in(path.str().str());
   std::cout << in.rdbuf();
   llvm::sys::fs::remove(path);
@@ -250,6 +250,11 @@ int main(int argc, char **argv) {
                  "initial values for --seed, an .onnx input's initializers)");
   tools::AotCommandOptions aot;
   tools::addAotOptions(app, aot);
+  std::string scheduler = "manual";
+  app.add_option("--scheduler", scheduler,
+                 "halide-stmt/llvm/asm/jit/aot: nabla's own CPU schedules (manual) or one of "
+                 "Halide's autoschedulers (mullapudi2016, li2018)")
+      ->capture_default_str();
   try {
     app.parse(normalizeArguments(argc, argv));
   } catch (const CLI::ParseError &e) {
@@ -268,6 +273,7 @@ int main(int argc, char **argv) {
       onnxExport.defaultsSource = loaded.defaults.source;
     }
     if (loaded.fromOnnx) onnxExport.function = "main";
+    aot.scheduler = halide::parseScheduler(scheduler);
     if (tools::aotRequested(app, emit, aot)) {
       aot.entry = !o.entry.empty() ? o.entry : loaded.fromOnnx ? "main" : "forward";
       aot.weights = onnxExport.weights;
@@ -302,12 +308,13 @@ int main(int argc, char **argv) {
       std::ostringstream report;
       tools::runJit(module, entry,
                     {.batch = o.batch, .runs = o.runs,
-                     .target = aot.target.empty() ? "host" : aot.target},
+                     .target = aot.target.empty() ? "host" : aot.target,
+                     .scheduler = aot.scheduler},
                     report);
       writeText(report.str(), output);
       return 0;
     }
-    emitHalide(module, entry, emit, output);
+    emitHalide(module, entry, emit, output, aot.scheduler);
     return 0;
   } catch (const Error &e) {
     std::cerr << "nablac: error: " << e.what() << "\n";
