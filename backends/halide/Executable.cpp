@@ -46,6 +46,7 @@ struct CompiledPipeline {
   Halide::Target target;
   HostChecks checks;
   bool unchecked = false; // compiled without Halide's assertions: run checks first
+  Scheduler scheduler = Scheduler::Manual;
   std::vector<DType> inputTypes, outputTypes;
   std::vector<std::string> inputNames, outputNames;
   double compileSeconds = 0;
@@ -180,6 +181,7 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
   // reads images before the first even there), and only Halide's bounds
   // assertions stop such reads and writes outside the buffers.
   fn->checks = hostChecksOf(fn->func);
+  fn->scheduler = scheduler;
   fn->unchecked =
       fn->checks.complete && !requested.has_gpu_feature() && scheduler == Scheduler::Manual;
   const Halide::Target target = fn->unchecked ? uncheckedTarget(requested) : requested;
@@ -418,6 +420,12 @@ void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tens
   if (device && context.error.find("API not found") != std::string::npos)
     context.error += " (no driver for target " + fn.target.to_string() +
                      "'s GPU: run it on a machine with one, or compile for host)";
+  // Nor that an autoscheduler's tiles did not fit the shapes.
+  if (fn.scheduler != Scheduler::Manual && context.error.find(" is accessed at ") != std::string::npos)
+    context.error += std::string(" (the ") + schedulerName(fn.scheduler) +
+                     " autoscheduler scheduled this pipeline for batch " +
+                     std::to_string(kAutoScheduleBatchEstimate) +
+                     ", and its tiles read outside the inputs at these shapes)";
   throw Error(where + ": Halide run-time error: " + context.error);
 }
 

@@ -78,8 +78,9 @@ void runAotCommand(mlir::ModuleOp module, const std::string &source, bool fromFi
   runInferencePasses(module, options);
   halide::AotOutput out =
       halide::compileAot(module, options.entry, aot, weightsFrom.empty() ? nullptr : &weights);
-  std::printf("nablac: @%s compiled for %s\n  %s\n  %s\n", options.entry.c_str(),
-              out.halideTarget.c_str(), out.library.c_str(), out.header.c_str());
+  std::printf("nablac: @%s compiled for %s (%s schedule)\n  %s\n  %s\n", options.entry.c_str(),
+              out.halideTarget.c_str(), halide::schedulerName(options.scheduler),
+              out.library.c_str(), out.header.c_str());
   if (!out.weights.empty()) std::printf("  %s (from %s)\n", out.weights.c_str(), weightsFrom.c_str());
   else std::printf("  no weights file: give --weights CHECKPOINT to write one\n");
 }
