@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   app.add_option("--scheduler", scheduler,
                  "halide backend on the CPU: nabla's own schedules (manual) or one of Halide's "
-                 "autoschedulers (mullapudi2016, li2018), to compare")
+                 "autoschedulers (mullapudi2016, li2018) for --batch, to compare")
       ->capture_default_str();
   app.add_option("--dump-ir", dumpIr, "write the IR after every pass to this directory");
   app.add_option("--train-limit", trainLimit, "use only the first N training images");
@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
     dsl::CompiledModel compiled = dsl::compileModel(
         model, {.backend = examples::parseBackend(backend), .optimizer = opt.kind, .fuse = !noFuse,
                 .im2col = im2col, .dumpIrDir = dumpIr, .target = target,
-                .scheduler = halide::parseScheduler(scheduler)});
+                .schedule = {halide::parseScheduler(scheduler), int(batch)}});
     std::printf("simple_convnet: compiled in %.2f s (%s backend, %s, %s, %s, %s schedule)\n",
                 compiled.compileSeconds, backend.c_str(), target.c_str(),
                 noFuse ? "unfused" : "fused", im2col ? "im2col" : "direct conv", scheduler.c_str());

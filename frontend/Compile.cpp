@@ -12,17 +12,17 @@ namespace nabla::dsl {
 
 std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, const std::string &name,
                                                         Backend backend, const std::string &target,
-                                                        halide::Scheduler scheduler) {
+                                                        const halide::Schedule &schedule) {
   switch (backend) {
   case Backend::Reference:
     if (target != "host")
       throw Error("the reference backend runs on the host only, not on target '" + target + "'");
-    if (scheduler != halide::Scheduler::Manual)
+    if (schedule.automatic())
       throw Error(std::string("the reference backend has no schedules: scheduler '") +
-                  halide::schedulerName(scheduler) + "' is for the halide backend");
+                  halide::schedulerName(schedule.scheduler) + "' is for the halide backend");
     return std::make_shared<reference::ReferenceFunction>(module, name);
   case Backend::Halide:
-    return std::make_shared<halide::HalideFunction>(module, name, target, scheduler);
+    return std::make_shared<halide::HalideFunction>(module, name, target, schedule);
   }
   throw Error("unknown backend");
 }
@@ -48,9 +48,9 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
   if (mlir::failed(pm.run(*compiled.module)))
     throw Error("compiling model '" + model.name() + "' failed:\n" + diagnostics);
   compiled.forward = compileFunction(*compiled.module, "forward", options.backend, options.target,
-                                     options.scheduler);
+                                     options.schedule);
   compiled.trainStep = compileFunction(*compiled.module, "loss_train_step", options.backend,
-                                       options.target, options.scheduler);
+                                       options.target, options.schedule);
   compiled.compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return compiled;

@@ -28,8 +28,9 @@ struct CompileOptions {
   /// target string.
   std::string target = "host";
   /// The Halide backend's schedules on the CPU: nabla's own, or one of
-  /// Halide's autoschedulers (to compare them; backends/halide/AutoSchedulers.h).
-  halide::Scheduler scheduler = halide::Scheduler::Manual;
+  /// Halide's autoschedulers for a batch (to compare them;
+  /// backends/halide/AutoSchedulers.h).
+  halide::Schedule schedule;
 };
 
 struct CompiledModel {
@@ -47,7 +48,7 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options);
 /// and has no schedules to choose).
 std::shared_ptr<const CompiledFunction> compileFunction(
     mlir::ModuleOp module, const std::string &name, Backend backend,
-    const std::string &target = "host", halide::Scheduler scheduler = halide::Scheduler::Manual);
+    const std::string &target = "host", const halide::Schedule &schedule = {});
 
 struct AotCompileOptions {
   std::string outDir = ".";

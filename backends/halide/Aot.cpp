@@ -63,7 +63,7 @@ AotOutput compileAot(mlir::ModuleOp module, const std::string &entry, const AotO
   // The JIT's pipeline and schedule, compiled to an object without a runtime
   // (the runtime comes once, separately) and with a user_context argument,
   // through which the AOT runtime catches errors and serves scratch memory.
-  LoweredFunction lowered = lowerFunction(func, target, options.scheduler);
+  LoweredFunction lowered = lowerFunction(func, target, options.schedule);
   std::vector<Halide::Argument> arguments(lowered.inputs.begin(), lowered.inputs.end());
   std::string kernel = options.name + "_kernel";
   fs::path objects = dir / ("." + options.name + ".objects");

@@ -20,7 +20,7 @@ struct AotOptions {
   std::string outDir = ".";    // created when missing
   std::string name;            // file stem and C prefix: <name>.a, <name>_create
   std::string target = "host"; // "host", "host-cuda" or a Halide target string
-  Scheduler scheduler = Scheduler::Manual; // nabla's schedules or an autoscheduler (CPU)
+  Schedule schedule; // nabla's schedules or an autoscheduler's for a batch (CPU)
 };
 
 struct AotOutput {

@@ -65,7 +65,7 @@ Halide::MachineParams machineParams() {
                                generic.balance);
 }
 
-/// `extent` with every dynamic input extent replaced by the batch estimate.
+/// `extent` with every dynamic input extent replaced by its estimate.
 int32_t estimated(const Halide::Expr &extent, const std::map<std::string, Halide::Expr> &dynamic,
                   const std::string &what) {
   Halide::Expr e = Halide::Internal::simplify(Halide::Internal::substitute(dynamic, extent));
@@ -77,8 +77,12 @@ int32_t estimated(const Halide::Expr &extent, const std::map<std::string, Halide
 } // namespace
 
 void autoSchedule(const std::vector<Halide::ImageParam> &inputs,
-                  const std::vector<LoweredTensor> &outputs, Scheduler scheduler,
+                  const std::vector<LoweredTensor> &outputs, const Schedule &schedule,
                   const Halide::Target &target) {
+  Scheduler scheduler = schedule.scheduler;
+  if (schedule.batch < 1)
+    throw Error("the autoschedulers need a batch of at least 1, not " +
+                std::to_string(schedule.batch));
   if (target.has_gpu_feature())
     throw Error(std::string("the ") + schedulerName(scheduler) +
                 " autoscheduler is available for CPU targets only, not " + target.to_string());
@@ -93,7 +97,7 @@ void autoSchedule(const std::vector<Halide::ImageParam> &inputs,
       Halide::Expr extent = param.dim(d).extent();
       const auto *variable = extent.as<Halide::Internal::Variable>();
       const int64_t *fixed = Halide::Internal::as_const_int(param.parameter().extent_constraint(d));
-      int32_t size = fixed ? int32_t(*fixed) : kAutoScheduleBatchEstimate;
+      int32_t size = fixed ? int32_t(*fixed) : int32_t(schedule.batch);
       if (!fixed && variable) dynamic[variable->name] = size;
       param.dim(d).set_estimate(0, size);
     }

@@ -12,13 +12,13 @@
 namespace nabla::halide {
 
 /// Schedules every Func of the pipeline computing `outputs` from `inputs`
-/// with `scheduler` (not Manual) for the CPU `target`. The autoschedulers
+/// with `schedule`'s autoscheduler for the CPU `target`. The autoschedulers
 /// need the size of every input and output: static extents are exact,
-/// dynamic ones kAutoScheduleBatchEstimate. Loads the scheduler's plugin on
-/// first use. Throws nabla::Error (a GPU target, a plugin that cannot load,
-/// an autoscheduler's own error).
+/// dynamic ones the schedule's batch. Loads the scheduler's plugin on first
+/// use. Throws nabla::Error (a GPU target, a plugin that cannot load, an
+/// autoscheduler's own error).
 void autoSchedule(const std::vector<Halide::ImageParam> &inputs,
-                  const std::vector<LoweredTensor> &outputs, Scheduler scheduler,
+                  const std::vector<LoweredTensor> &outputs, const Schedule &schedule,
                   const Halide::Target &target);
 
 } // namespace nabla::halide

@@ -47,10 +47,11 @@ AutoScheduleMachine autoScheduleMachine() {
   return {std::max(threads, 1), cache > 0 ? int64_t(cache) : 0};
 }
 
-std::string schedulerKey(Scheduler scheduler) {
-  if (scheduler == Scheduler::Manual) return schedulerName(scheduler);
+std::string scheduleKey(const Schedule &schedule) {
+  if (!schedule.automatic()) return schedulerName(schedule.scheduler);
   AutoScheduleMachine machine = autoScheduleMachine();
-  return std::string(schedulerName(scheduler)) + " for " + std::to_string(machine.parallelism) +
+  return std::string(schedulerName(schedule.scheduler)) + " for batch " +
+         std::to_string(schedule.batch) + ", " + std::to_string(machine.parallelism) +
          " threads, " + std::to_string(machine.lastLevelCacheBytes) + " B of last-level cache";
 }
 

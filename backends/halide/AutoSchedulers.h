@@ -23,9 +23,21 @@ const std::vector<std::string> &schedulerNames();
 /// nabla::Error naming the choices, or why Adams2019 is not one.
 Scheduler parseScheduler(const std::string &name);
 
-/// Dynamic extents (the batch) as the autoschedulers assume them: they
-/// schedule for estimated sizes, and nabla's pipelines take any batch.
+/// Dynamic extents (the batch) as the autoschedulers assume them unless told
+/// otherwise: they schedule for estimated sizes, where nabla's own schedules
+/// take any batch.
 constexpr int kAutoScheduleBatchEstimate = 100;
+
+/// How a pipeline is scheduled: by nabla, or by an autoscheduler for
+/// dynamic extents (the batch) of `batch`. A Scheduler converts to one.
+struct Schedule {
+  Scheduler scheduler = Scheduler::Manual;
+  int batch = kAutoScheduleBatchEstimate;
+  Schedule() = default;
+  Schedule(Scheduler scheduler, int batch = kAutoScheduleBatchEstimate) // NOLINT: implicit
+      : scheduler(scheduler), batch(batch) {}
+  bool automatic() const { return scheduler != Scheduler::Manual; }
+};
 
 /// The machine the autoschedulers schedule for: as many parallel tasks as
 /// Halide's thread pool runs (HL_NUM_THREADS, else one per CPU) and the
@@ -36,8 +48,9 @@ struct AutoScheduleMachine {
 };
 AutoScheduleMachine autoScheduleMachine();
 
-/// The scheduler's name and, for an autoscheduler, the machine it schedules
-/// for: part of the JIT caches' keys, since the schedule depends on both.
-std::string schedulerKey(Scheduler scheduler);
+/// The scheduler's name and, for an autoscheduler, the batch and the
+/// machine it schedules for: part of the JIT caches' keys, since the
+/// schedule depends on all three.
+std::string scheduleKey(const Schedule &schedule);
 
 } // namespace nabla::halide

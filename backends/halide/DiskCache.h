@@ -52,7 +52,7 @@ public:
   const std::string &directory() const { return directory_; }
 
   /// The full key text of a pipeline scheduled by `scheduler`
-  /// (schedulerKey in AutoSchedulers.h).
+  /// (scheduleKey in AutoSchedulers.h).
   static std::string key(const std::string &functionName, const std::string &irText,
                          const Halide::Target &target, const std::string &scheduler);
 

@@ -9,14 +9,14 @@
 namespace nabla::halide {
 
 void emitFunction(mlir::ModuleOp module, const std::string &name, EmitKind kind,
-                  const std::string &path, Scheduler scheduler) {
+                  const std::string &path, const Schedule &schedule) {
   auto func = module.lookupSymbol<mlir::FuncOp>(name);
   if (!func) throw Error("no function @" + name + " in the module");
   checkLowerable(func);
   if (!std::ofstream(path)) throw Error("cannot write " + path);
   Halide::Target target = hostTarget();
   try {
-    LoweredFunction lowered = lowerFunction(func, target, scheduler);
+    LoweredFunction lowered = lowerFunction(func, target, schedule);
     std::vector<Halide::Argument> args(lowered.inputs.begin(), lowered.inputs.end());
     switch (kind) {
     case EmitKind::Stmt:

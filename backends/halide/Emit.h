@@ -13,10 +13,11 @@ namespace nabla::halide {
 
 enum class EmitKind { Stmt, Llvm, Assembly };
 
-/// Lowers function `name` of `module` for the host CPU, scheduled by
-/// `scheduler`, and writes `kind` to `path`. Throws nabla::Error (missing
-/// function, unsupported ops, Halide compile errors, unwritable path).
+/// Lowers function `name` of `module` for the host CPU, scheduled as
+/// `schedule` says, and writes `kind` to `path`. Throws nabla::Error
+/// (missing function, unsupported ops, Halide compile errors, unwritable
+/// path).
 void emitFunction(mlir::ModuleOp module, const std::string &name, EmitKind kind,
-                  const std::string &path, Scheduler scheduler = Scheduler::Manual);
+                  const std::string &path, const Schedule &schedule = {});
 
 } // namespace nabla::halide

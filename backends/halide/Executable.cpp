@@ -46,7 +46,7 @@ struct CompiledPipeline {
   Halide::Target target;
   HostChecks checks;
   bool unchecked = false; // compiled without Halide's assertions: run checks first
-  Scheduler scheduler = Scheduler::Manual;
+  Schedule schedule;
   std::vector<DType> inputTypes, outputTypes;
   std::vector<std::string> inputNames, outputNames;
   double compileSeconds = 0;
@@ -159,7 +159,7 @@ void warnOnce(const std::string &message) {
 
 std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::string &name,
                                           uint64_t hash, const Halide::Target &requested,
-                                          Scheduler scheduler) {
+                                          const Schedule &schedule) {
   auto start = std::chrono::steady_clock::now();
   auto fn = std::make_shared<CompiledPipeline>();
   fn->name = name;
@@ -177,13 +177,12 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
   // CPU pipelines whose checks the caller makes (HostChecks.h) compile
   // without Halide's assertions: half the compile time of a training step.
   // Not under an autoscheduler: its tiles fit the batch it scheduled for
-  // (kAutoScheduleBatchEstimate) at best (Li2018's one-thread training step
+  // (Schedule::batch) at best (Li2018's one-thread training step
   // reads images before the first even there), and only Halide's bounds
   // assertions stop such reads and writes outside the buffers.
   fn->checks = hostChecksOf(fn->func);
-  fn->scheduler = scheduler;
-  fn->unchecked =
-      fn->checks.complete && !requested.has_gpu_feature() && scheduler == Scheduler::Manual;
+  fn->schedule = schedule;
+  fn->unchecked = fn->checks.complete && !requested.has_gpu_feature() && !schedule.automatic();
   const Halide::Target target = fn->unchecked ? uncheckedTarget(requested) : requested;
   fn->target = target;
   auto type = fn->func.getType();
@@ -210,7 +209,7 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
                             target.has_gpu_feature()
                         ? nullptr
                         : DiskCache::get();
-  std::string diskKey = disk ? DiskCache::key(name, text, target, schedulerKey(scheduler)) : "";
+  std::string diskKey = disk ? DiskCache::key(name, text, target, scheduleKey(schedule)) : "";
   if (disk) fn->cached = disk->load(diskKey);
   if (fn->cached) {
     fn->compileSeconds =
@@ -218,7 +217,7 @@ std::shared_ptr<CompiledPipeline> compile(const std::string &text, const std::st
     return fn;
   }
   try {
-    fn->lowered = lowerFunction(fn->func, target, scheduler);
+    fn->lowered = lowerFunction(fn->func, target, schedule);
     std::vector<Halide::Argument> args(fn->lowered.inputs.begin(), fn->lowered.inputs.end());
     // NABLA_HALIDE_STMT_DIR=DIR writes Halide's lowered loop nest of every
     // compiled function to DIR/<name>.stmt (to read what a schedule did).
@@ -267,7 +266,7 @@ std::string shapeKey(const std::vector<Shape> &shapes) {
 } // namespace
 
 Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
-                                  const std::string &targetName, Scheduler scheduler) {
+                                  const std::string &targetName, const Schedule &schedule) {
   auto func = module.lookupSymbol<mlir::FuncOp>(name);
   if (!func) throw Error("no function @" + name.str() + " in the module");
   // Report unsupported ops from the caller's IR, before any other work.
@@ -279,7 +278,7 @@ Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
   // NABLA_HALIDE_PROFILE=1 makes every run print Halide's per-Func profile.
   if (const char *profile = std::getenv("NABLA_HALIDE_PROFILE"); profile && *profile == '1')
     target = target.with_feature(Halide::Target::Profile);
-  CacheKey key{std::hash<std::string>()(text), target.to_string(), schedulerKey(scheduler),
+  CacheKey key{std::hash<std::string>()(text), target.to_string(), scheduleKey(schedule),
                NABLA_HALIDE_VERSION};
   JitCache &c = cache();
   {
@@ -291,7 +290,7 @@ Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
     }
   }
   // Compile outside the lock; a racing duplicate compile is harmless.
-  auto compiled = compile(text, name.str(), key.hash, target, scheduler);
+  auto compiled = compile(text, name.str(), key.hash, target, schedule);
   std::lock_guard<std::mutex> lock(c.mutex);
   ++c.stats.compiles;
   c.entries[key] = {text, compiled};
@@ -421,10 +420,10 @@ void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tens
     context.error += " (no driver for target " + fn.target.to_string() +
                      "'s GPU: run it on a machine with one, or compile for host)";
   // Nor that an autoscheduler's tiles did not fit the shapes.
-  if (fn.scheduler != Scheduler::Manual && context.error.find(" is accessed at ") != std::string::npos)
-    context.error += std::string(" (the ") + schedulerName(fn.scheduler) +
+  if (fn.schedule.automatic() && context.error.find(" is accessed at ") != std::string::npos)
+    context.error += std::string(" (the ") + schedulerName(fn.schedule.scheduler) +
                      " autoscheduler scheduled this pipeline for batch " +
-                     std::to_string(kAutoScheduleBatchEstimate) +
+                     std::to_string(fn.schedule.batch) +
                      ", and its tiles read outside the inputs at these shapes)";
   throw Error(where + ": Halide run-time error: " + context.error);
 }

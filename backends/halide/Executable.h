@@ -29,14 +29,13 @@ class Executable {
 public:
   /// Compiles function `name` of `module` for `target` ("host", "host-cuda"
   /// or a Halide target string, see Targets.h), scheduled by nabla's own
-  /// schedules or, on the CPU, one of Halide's autoschedulers
+  /// schedules or, on the CPU, one of Halide's autoschedulers for a batch
   /// (AutoSchedulers.h), or returns the cached compile. Throws nabla::Error
   /// for a missing function, ops without a Halide lowering (all listed at
   /// once), an unknown target, an autoscheduler that fails or a Halide
   /// compile error. GPU targets compile in memory (no on-disk cache).
   static Executable compileJit(mlir::ModuleOp module, llvm::StringRef name,
-                               const std::string &target = "host",
-                               Scheduler scheduler = Scheduler::Manual);
+                               const std::string &target = "host", const Schedule &schedule = {});
 
   /// "arg<i>" / "result<i>", or the `nabla.name` string attribute when the
   /// function's argument/result carries one.

@@ -99,7 +99,7 @@ void checkLowerable(mlir::FuncOp func) {
 }
 
 LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target,
-                              Scheduler scheduler) {
+                              const Schedule &schedule) {
   if (func.isExternal()) throw Error("@" + func.getName().str() + " has no body");
   checkLowerable(func);
   configureLlvmCodegen(); // before anything of it is compiled
@@ -156,7 +156,7 @@ LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target,
     outputs.push_back(r);
     lowered.outputs.push_back(r.func);
   }
-  if (scheduler != Scheduler::Manual) autoSchedule(lowered.inputs, outputs, scheduler, target);
+  if (schedule.automatic()) autoSchedule(lowered.inputs, outputs, schedule, target);
   else if (target.has_gpu_feature()) scheduleForGpu(all, lowered.outputs, target);
   else scheduleForCpu(all, lowered.outputs, target);
   lowered.pipeline = Halide::Pipeline(lowered.outputs);

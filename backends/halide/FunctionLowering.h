@@ -28,6 +28,6 @@ void checkLowerable(mlir::FuncOp func);
 /// own schedules, or on the CPU with one of Halide's autoschedulers
 /// (AutoSchedule.h). Throws nabla::Error.
 LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target,
-                              Scheduler scheduler = Scheduler::Manual);
+                              const Schedule &schedule = {});
 
 } // namespace nabla::halide

@@ -14,8 +14,8 @@ mlir::FuncOp lookup(mlir::ModuleOp module, const std::string &name) {
 } // namespace
 
 HalideFunction::HalideFunction(mlir::ModuleOp module, const std::string &name,
-                               const std::string &target, Scheduler scheduler)
-    : executable_(Executable::compileJit(module, name, target, scheduler)),
+                               const std::string &target, const Schedule &schedule)
+    : executable_(Executable::compileJit(module, name, target, schedule)),
       inputs_(functionInputs(lookup(module, name))),
       outputs_(functionOutputs(lookup(module, name))) {}
 

@@ -10,10 +10,10 @@ namespace nabla::halide {
 class HalideFunction : public nabla::CompiledFunction {
 public:
   /// Compiles (or fetches from the JIT cache) function `name` of `module`
-  /// for `target` with `scheduler` (Executable::compileJit); the module may
+  /// for `target` with `schedule` (Executable::compileJit); the module may
   /// die afterwards.
   HalideFunction(mlir::ModuleOp module, const std::string &name,
-                 const std::string &target = "host", Scheduler scheduler = Scheduler::Manual);
+                 const std::string &target = "host", const Schedule &schedule = {});
 
   const std::vector<ArgumentInfo> &inputs() const override { return inputs_; }
   const std::vector<ArgumentInfo> &outputs() const override { return outputs_; }

@@ -249,15 +249,15 @@ TEST(HalideDiskCache, KeysNameTheLlvmOptions) {
   EXPECT_NE(users.find("\nllvm HL_LLVM_ARGS -slp-threshold=0\n"), std::string::npos) << users;
 }
 
-// So is the scheduler, and for an autoscheduler the threads it scheduled
-// for: an autoscheduled pipeline is other code too.
+// So is the scheduler, and for an autoscheduler the batch and threads it
+// scheduled for: an autoscheduled pipeline is other code too.
 TEST(HalideDiskCache, KeysNameTheScheduler) {
   Halide::Target host = halide::hostTarget();
-  std::string manual = halide::schedulerKey(halide::Scheduler::Manual);
-  std::string li = halide::schedulerKey(halide::Scheduler::Li2018);
+  std::string manual = halide::scheduleKey(halide::Scheduler::Manual);
+  std::string li = halide::scheduleKey({halide::Scheduler::Li2018, 10});
   EXPECT_EQ(manual, "manual");
   std::string threads = std::to_string(halide::autoScheduleMachine().parallelism);
-  EXPECT_EQ(li.rfind("li2018 for " + threads + " threads, ", 0), 0u) << li;
+  EXPECT_EQ(li.rfind("li2018 for batch 10, " + threads + " threads, ", 0), 0u) << li;
   EXPECT_NE(halide::DiskCache::key("f", "ir", host, li).find("\nschedule " + li + "\n"),
             std::string::npos);
   EXPECT_NE(halide::DiskCache::key("f", "ir", host, manual), halide::DiskCache::key("f", "ir", host, li));

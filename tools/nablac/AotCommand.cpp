@@ -64,7 +64,7 @@ void runAotCommand(mlir::ModuleOp module, const std::string &source, bool fromFi
   if (outDir.empty() || outDir == "-")
     throw Error("AOT writes several files: give the output directory with -o DIR");
   halide::AotOptions aot{outDir, libraryName(source, fromFile, options),
-                         options.target.empty() ? "host" : options.target, options.scheduler};
+                         options.target.empty() ? "host" : options.target, options.schedule};
   std::map<std::string, Tensor> weights;
   std::string weightsFrom;
   if (!options.weights.empty()) {
@@ -79,7 +79,7 @@ void runAotCommand(mlir::ModuleOp module, const std::string &source, bool fromFi
   halide::AotOutput out =
       halide::compileAot(module, options.entry, aot, weightsFrom.empty() ? nullptr : &weights);
   std::printf("nablac: @%s compiled for %s (%s schedule)\n  %s\n  %s\n", options.entry.c_str(),
-              out.halideTarget.c_str(), halide::schedulerName(options.scheduler),
+              out.halideTarget.c_str(), halide::schedulerName(options.schedule.scheduler),
               out.library.c_str(), out.header.c_str());
   if (!out.weights.empty()) std::printf("  %s (from %s)\n", out.weights.c_str(), weightsFrom.c_str());
   else std::printf("  no weights file: give --weights CHECKPOINT to write one\n");

@@ -24,7 +24,7 @@ struct AotCommandOptions {
   std::string name;    // default: the model's name or the input file's stem
   uint64_t seed = 0;   // library models without --weights: initial parameters (nablac reads it)
   bool noFuse = false, im2col = false;
-  halide::Scheduler scheduler = halide::Scheduler::Manual; // nablac's --scheduler
+  halide::Schedule schedule; // nablac's --scheduler for its --batch
 };
 
 /// Adds --target, --name, --seed. --entry, --weights, --no-fuse and --im2col

@@ -60,7 +60,8 @@ double seconds(std::chrono::steady_clock::time_point start) {
 void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOptions &options,
             std::ostream &report) {
   halide::JitCacheStats before = halide::jitCacheStats();
-  halide::HalideFunction f(module, function, options.target, options.scheduler);
+  halide::HalideFunction f(module, function, options.target,
+                           {options.scheduler, int(options.batch)});
   halide::JitCacheStats after = halide::jitCacheStats();
   const char *source = after.hits > before.hits           ? "in-memory cache"
                        : after.diskHits > before.diskHits ? "on-disk cache"

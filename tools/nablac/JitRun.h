@@ -19,7 +19,7 @@ struct JitRunOptions {
   int runs = 5;        // timed calls after the first (recording) call
   std::string target = "host"; // "host-cuda": parameters and optimizer state stay on
                                // the GPU between calls; the first result comes back
-  halide::Scheduler scheduler = halide::Scheduler::Manual;
+  halide::Scheduler scheduler = halide::Scheduler::Manual; // for `batch`
 };
 
 void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOptions &options,

@@ -197,16 +197,16 @@ void runPasses(mlir::ModuleOp module, const PipelineOptions &pipeline, const Opt
 
 /// -emit=halide-stmt|llvm|asm of `entry` to `output` ('-': stdout).
 void emitHalide(mlir::ModuleOp module, const std::string &entry, const std::string &emit,
-                const std::string &output, halide::Scheduler scheduler) {
+                const std::string &output, const halide::Schedule &schedule) {
   halide::EmitKind kind = emit == "halide-stmt" ? halide::EmitKind::Stmt
                           : emit == "llvm"      ? halide::EmitKind::Llvm
                                                 : halide::EmitKind::Assembly;
-  if (output != "-") return halide::emitFunction(module, entry, kind, output, scheduler);
+  if (output != "-") return halide::emitFunction(module, entry, kind, output, schedule);
   // Halide writes files: go through a temporary one for stdout.
   llvm::SmallString<128> path;
   if (llvm::sys::fs::createTemporaryFile("nablac", "txt", path))
     throw Error("cannot create a temporary file");
-  halide::emitFunction(module, entry, kind, path.str().str(), scheduler);
+  halide::emitFunction(module, entry, kind, path.str().str(), schedule);
   std::ifstream in(path.str().str());
   std::cout << in.rdbuf();
   llvm::sys::fs::remove(path);
@@ -236,7 +236,9 @@ int main(int argc, char **argv) {
   app.add_option("--entry", o.entry,
                  "function for halide-stmt/llvm/asm/jit (default: <function>_train_step, "
                  "forward or main)");
-  app.add_option("--batch", o.batch, "size of dynamic (batch) dimensions for mlir-planned and jit")
+  app.add_option("--batch", o.batch,
+                 "size of dynamic (batch) dimensions for mlir-planned and jit, and the batch "
+                 "--scheduler's autoscheduler schedules for")
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--runs", o.runs, "jit: timed calls after the first")
       ->capture_default_str()->check(CLI::PositiveNumber);
@@ -273,7 +275,7 @@ int main(int argc, char **argv) {
       onnxExport.defaultsSource = loaded.defaults.source;
     }
     if (loaded.fromOnnx) onnxExport.function = "main";
-    aot.scheduler = halide::parseScheduler(scheduler);
+    aot.schedule = {halide::parseScheduler(scheduler), int(o.batch)};
     if (tools::aotRequested(app, emit, aot)) {
       aot.entry = !o.entry.empty() ? o.entry : loaded.fromOnnx ? "main" : "forward";
       aot.weights = onnxExport.weights;
@@ -309,12 +311,12 @@ int main(int argc, char **argv) {
       tools::runJit(module, entry,
                     {.batch = o.batch, .runs = o.runs,
                      .target = aot.target.empty() ? "host" : aot.target,
-                     .scheduler = aot.scheduler},
+                     .scheduler = aot.schedule.scheduler},
                     report);
       writeText(report.str(), output);
       return 0;
     }
-    emitHalide(module, entry, emit, output, aot.scheduler);
+    emitHalide(module, entry, emit, output, aot.schedule);
     return 0;
   } catch (const Error &e) {
     std::cerr << "nablac: error: " << e.what() << "\n";
