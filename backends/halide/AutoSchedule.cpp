@@ -59,10 +59,9 @@ void loadOnce(Scheduler scheduler, const Plugin &plugin) {
 Halide::MachineParams machineParams() {
   Halide::MachineParams generic = Halide::MachineParams::generic();
   AutoScheduleMachine machine = autoScheduleMachine();
-  return Halide::MachineParams(machine.parallelism,
-                               machine.lastLevelCacheBytes > 0 ? uint64_t(machine.lastLevelCacheBytes)
-                                                               : generic.last_level_cache_size,
-                               generic.balance);
+  uint64_t cache = machine.lastLevelCacheBytes > 0 ? uint64_t(machine.lastLevelCacheBytes)
+                                                   : generic.last_level_cache_size;
+  return Halide::MachineParams(machine.parallelism, cache, generic.balance);
 }
 
 /// `extent` with every dynamic input extent replaced by its estimate.

@@ -260,7 +260,8 @@ TEST(HalideDiskCache, KeysNameTheScheduler) {
   EXPECT_EQ(li.rfind("li2018 for batch 10, " + threads + " threads, ", 0), 0u) << li;
   EXPECT_NE(halide::DiskCache::key("f", "ir", host, li).find("\nschedule " + li + "\n"),
             std::string::npos);
-  EXPECT_NE(halide::DiskCache::key("f", "ir", host, manual), halide::DiskCache::key("f", "ir", host, li));
+  EXPECT_NE(halide::DiskCache::key("f", "ir", host, manual),
+            halide::DiskCache::key("f", "ir", host, li));
 }
 
 } // namespace
