@@ -60,8 +60,7 @@ double seconds(std::chrono::steady_clock::time_point start) {
 void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOptions &options,
             std::ostream &report) {
   halide::JitCacheStats before = halide::jitCacheStats();
-  halide::HalideFunction f(module, function, options.target,
-                           {options.scheduler, int(options.batch)});
+  halide::HalideFunction f(module, function, options.target, options.schedule);
   halide::JitCacheStats after = halide::jitCacheStats();
   const char *source = after.hits > before.hits           ? "in-memory cache"
                        : after.diskHits > before.diskHits ? "on-disk cache"
@@ -100,7 +99,7 @@ void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOpti
 
   report << fmt::format("@{}: JIT compile {:.2f} s ({}, target {}, {} schedule)\n", function,
                         f.executable().compileSeconds(), source, options.target,
-                        halide::schedulerName(options.scheduler));
+                        halide::schedulerName(options.schedule.scheduler));
   report << fmt::format("batch {}: first call {:.3f} ms; {} calls: min {:.3f} / median {:.3f} / "
                         "max {:.3f} ms\n",
                         options.batch, first * 1e3, times.size(), times.front(),

@@ -19,7 +19,7 @@ struct JitRunOptions {
   int runs = 5;        // timed calls after the first (recording) call
   std::string target = "host"; // "host-cuda": parameters and optimizer state stay on
                                // the GPU between calls; the first result comes back
-  halide::Scheduler scheduler = halide::Scheduler::Manual; // for `batch`
+  halide::Schedule schedule; // nabla's, or an autoscheduler's (for `batch`, as nablac sets it)
 };
 
 void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOptions &options,

@@ -275,7 +275,8 @@ int main(int argc, char **argv) {
       onnxExport.defaultsSource = loaded.defaults.source;
     }
     if (loaded.fromOnnx) onnxExport.function = "main";
-    aot.schedule = {halide::parseScheduler(scheduler), int(o.batch)};
+    halide::Schedule schedule{halide::parseScheduler(scheduler), int(o.batch)};
+    aot.schedule = schedule;
     if (tools::aotRequested(app, emit, aot)) {
       aot.entry = !o.entry.empty() ? o.entry : loaded.fromOnnx ? "main" : "forward";
       aot.weights = onnxExport.weights;
@@ -311,12 +312,12 @@ int main(int argc, char **argv) {
       tools::runJit(module, entry,
                     {.batch = o.batch, .runs = o.runs,
                      .target = aot.target.empty() ? "host" : aot.target,
-                     .scheduler = aot.schedule.scheduler},
+                     .schedule = schedule},
                     report);
       writeText(report.str(), output);
       return 0;
     }
-    emitHalide(module, entry, emit, output, aot.schedule);
+    emitHalide(module, entry, emit, output, schedule);
     return 0;
   } catch (const Error &e) {
     std::cerr << "nablac: error: " << e.what() << "\n";
