@@ -127,10 +127,8 @@ void trainStep(benchmark::State &state, Scheduler scheduler) {
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
-const Scheduler kSchedulers[] = {Scheduler::Manual, Scheduler::Mullapudi2016, Scheduler::Li2018};
-
 void registerAll() {
-  for (Scheduler s : kSchedulers) {
+  for (Scheduler s : halide::allSchedulers()) {
     std::string name = halide::schedulerName(s);
     bench::repeated(benchmark::RegisterBenchmark(("forward/" + name).c_str(), forward, s));
     bench::repeated(benchmark::RegisterBenchmark(("train_step/" + name).c_str(), trainStep, s));
@@ -148,7 +146,7 @@ void printRatios(const std::map<std::string, double> &medians) {
       return it == medians.end() ? 0.0 : it->second;
     };
     double manual = median(Scheduler::Manual);
-    for (Scheduler s : kSchedulers) {
+    for (Scheduler s : halide::allSchedulers()) {
       if (s == Scheduler::Manual) continue;
       std::string label = std::string(fn) + "/" + halide::schedulerName(s);
       double ms = median(s);

@@ -2,6 +2,7 @@
 
 #include "runtime/Error.h"
 
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -21,6 +22,8 @@ Plugin pluginOf(Scheduler scheduler) {
     return {NABLA_PLUGIN_MULLAPUDI2016, "Mullapudi2016"};
   case Scheduler::Li2018:
     return {NABLA_PLUGIN_LI2018, "Li2018"};
+  case Scheduler::Adams2019:
+    return {NABLA_PLUGIN_ADAMS2019, "Adams2019"};
   case Scheduler::Manual:
     break;
   }
@@ -46,6 +49,11 @@ void loadOnce(Scheduler scheduler, const Plugin &plugin) {
       }
     }
     it = loaded.emplace(scheduler, error).first;
+    // Adams2019 reads its beam from the environment only; nabla's default
+    // is the greedy pass (adams2019Settings says why). Set under the lock,
+    // before the plugin first runs.
+    if (scheduler == Scheduler::Adams2019)
+      setenv("HL_BEAM_SIZE", kAdams2019DefaultBeamSize, /*overwrite=*/0);
   }
   if (!it->second.empty())
     throw Error(std::string("cannot load the ") + schedulerName(scheduler) +
@@ -74,6 +82,19 @@ int32_t estimated(const Halide::Expr &extent, const std::map<std::string, Halide
 }
 
 } // namespace
+
+void storeWhereComputed(const std::vector<Halide::Func> &outputs) {
+  std::vector<Halide::Internal::Function> roots;
+  for (const Halide::Func &f : outputs) roots.push_back(f.function());
+  for (auto &[name, function] : Halide::Internal::build_environment(roots)) {
+    Halide::Internal::FuncSchedule &s = function.schedule();
+    Halide::LoopLevel store = s.store_level(), compute = s.compute_level();
+    store.lock();
+    compute.lock();
+    // An inlined store level means "where computed" already.
+    if (!store.is_inlined() && !store.match(compute)) s.store_level() = s.compute_level();
+  }
+}
 
 void autoSchedule(const std::vector<Halide::ImageParam> &inputs,
                   const std::vector<LoweredTensor> &outputs, const Schedule &schedule,
@@ -111,6 +132,7 @@ void autoSchedule(const std::vector<Halide::ImageParam> &inputs,
   }
   try {
     Halide::Pipeline(funcs).auto_schedule(plugin.registeredName, target, machineParams());
+    storeWhereComputed(funcs);
   } catch (const Halide::Error &e) {
     throw Error(std::string("the ") + schedulerName(scheduler) + " autoscheduler failed: " +
                 e.what());

@@ -21,4 +21,18 @@ void autoSchedule(const std::vector<Halide::ImageParam> &inputs,
                   const std::vector<LoweredTensor> &outputs, const Schedule &schedule,
                   const Halide::Target &target);
 
+/// Stores every Func of the pipeline computing `outputs` where its schedule
+/// computes it, when the schedule stored it higher (autoSchedule does this
+/// after every autoscheduler). Halide 14's sliding window, which a Func
+/// stored above its compute level enables, lowered Adams2019's schedule of
+/// SimpleConvNet wrongly: conv2d_shifted_input, stored per filter column and
+/// computed per filter row inside a loop over output vectors, was produced
+/// for the first filter row only, and the other four rows read storage
+/// nothing had written (wrong logits, different from run to run).
+/// HalideAutoScheduleTest.cpp has that loop nest in eight lines of Halide.
+/// The cost is the reuse that sliding windows and storage folding would
+/// bring; autoscheduled pipelines are here to compare with nabla's, and
+/// must compute the right values first.
+void storeWhereComputed(const std::vector<Halide::Func> &outputs);
+
 } // namespace nabla::halide

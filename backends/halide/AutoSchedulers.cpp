@@ -17,24 +17,30 @@ const char *schedulerName(Scheduler scheduler) {
     return "mullapudi2016";
   case Scheduler::Li2018:
     return "li2018";
+  case Scheduler::Adams2019:
+    return "adams2019";
   }
   return "?";
 }
 
+const std::vector<Scheduler> &allSchedulers() {
+  static const std::vector<Scheduler> all = {Scheduler::Manual, Scheduler::Mullapudi2016,
+                                             Scheduler::Li2018, Scheduler::Adams2019};
+  return all;
+}
+
 const std::vector<std::string> &schedulerNames() {
-  static const std::vector<std::string> names = {schedulerName(Scheduler::Manual),
-                                                 schedulerName(Scheduler::Mullapudi2016),
-                                                 schedulerName(Scheduler::Li2018)};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (Scheduler s : allSchedulers()) all.push_back(schedulerName(s));
+    return all;
+  }();
   return names;
 }
 
 Scheduler parseScheduler(const std::string &name) {
-  for (Scheduler s : {Scheduler::Manual, Scheduler::Mullapudi2016, Scheduler::Li2018})
+  for (Scheduler s : allSchedulers())
     if (name == schedulerName(s)) return s;
-  if (name == "adams2019")
-    throw Error("Halide's adams2019 autoscheduler is not offered: under Halide 14 its "
-                "schedule of SimpleConvNet's forward pass computed wrong values "
-                "(docs/performance.md, \"The autoschedulers\")");
   std::string choices;
   for (const std::string &n : schedulerNames()) choices += (choices.empty() ? "" : ", ") + n;
   throw Error("unknown scheduler '" + name + "' (choose one of " + choices + ")");
@@ -47,12 +53,31 @@ AutoScheduleMachine autoScheduleMachine() {
   return {std::max(threads, 1), cache > 0 ? int64_t(cache) : 0};
 }
 
+std::string adams2019Settings() {
+  // The variables libautoschedule_adams2019.so reads that change the schedule
+  // it picks (the others switch on debug output).
+  static const char *const variables[] = {
+      "HL_BEAM_SIZE",   "HL_NUM_PASSES",        "HL_RANDOM_DROPOUT", "HL_SEED",
+      "HL_WEIGHTS_DIR", "HL_RANDOMIZE_WEIGHTS", "HL_NO_SUBTILING",
+      "HL_AUTOSCHEDULE_MEMORY_LIMIT"};
+  std::string settings;
+  for (const char *variable : variables) {
+    const char *value = std::getenv(variable);
+    if (!value && std::string(variable) == "HL_BEAM_SIZE") value = kAdams2019DefaultBeamSize;
+    if (value) settings += std::string(settings.empty() ? "" : " ") + variable + "=" + value;
+  }
+  return settings;
+}
+
 std::string scheduleKey(const Schedule &schedule) {
   if (!schedule.automatic()) return schedulerName(schedule.scheduler);
   AutoScheduleMachine machine = autoScheduleMachine();
-  return std::string(schedulerName(schedule.scheduler)) + " for batch " +
-         std::to_string(schedule.batch) + ", " + std::to_string(machine.parallelism) +
-         " threads, " + std::to_string(machine.lastLevelCacheBytes) + " B of last-level cache";
+  std::string key = std::string(schedulerName(schedule.scheduler)) + " for batch " +
+                    std::to_string(schedule.batch) + ", " +
+                    std::to_string(machine.parallelism) + " threads, " +
+                    std::to_string(machine.lastLevelCacheBytes) + " B of last-level cache";
+  if (schedule.scheduler == Scheduler::Adams2019) key += ", " + adams2019Settings();
+  return key;
 }
 
 } // namespace nabla::halide

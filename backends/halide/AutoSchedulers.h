@@ -1,9 +1,8 @@
 // Halide's autoschedulers in place of nabla's own CPU schedules, to compare
 // the two: libhalide14 ships three as plugins, and `nablac --scheduler` or
-// Executable::compileJit picks Mullapudi2016's heuristics or Li2018's
-// gradient autoscheduler. (The third, Adams2019, is not offered: its
-// schedules of SimpleConvNet computed wrong values; docs/performance.md,
-// "The autoschedulers", has that and what the other two reached.) This
+// Executable::compileJit picks Mullapudi2016's heuristics, Li2018's
+// gradient autoscheduler or Adams2019's learned cost model
+// (docs/performance.md, "The autoschedulers", has what each reached). This
 // header does not include Halide.h.
 #pragma once
 
@@ -13,14 +12,15 @@
 
 namespace nabla::halide {
 
-enum class Scheduler { Manual, Mullapudi2016, Li2018 };
+enum class Scheduler { Manual, Mullapudi2016, Li2018, Adams2019 };
 
-/// "manual", "mullapudi2016" or "li2018".
+/// "manual", "mullapudi2016", "li2018" or "adams2019".
 const char *schedulerName(Scheduler scheduler);
-/// Every scheduler's name, Manual first.
+/// Every scheduler, Manual first, and their names in the same order.
+const std::vector<Scheduler> &allSchedulers();
 const std::vector<std::string> &schedulerNames();
 /// The scheduler called `name` (as schedulerName spells it). Throws
-/// nabla::Error naming the choices, or why Adams2019 is not one.
+/// nabla::Error naming the choices.
 Scheduler parseScheduler(const std::string &name);
 
 /// Dynamic extents (the batch) as the autoschedulers assume them unless told
@@ -48,9 +48,16 @@ struct AutoScheduleMachine {
 };
 AutoScheduleMachine autoScheduleMachine();
 
+/// Adams2019's search settings from the environment (HL_BEAM_SIZE and the
+/// like), as "NAME=value" pairs. Its default beam search (32 schedules, five
+/// passes) outgrew 24 GB on SimpleConvNet's training step, so nabla runs
+/// its greedy pass, HL_BEAM_SIZE=1, unless the environment sets a beam.
+std::string adams2019Settings();
+constexpr const char *kAdams2019DefaultBeamSize = "1";
+
 /// The scheduler's name and, for an autoscheduler, the batch and the
-/// machine it schedules for: part of the JIT caches' keys, since the
-/// schedule depends on all three.
+/// machine it schedules for (and Adams2019's search settings): part of the
+/// JIT caches' keys, since the schedule depends on all of them.
 std::string scheduleKey(const Schedule &schedule);
 
 } // namespace nabla::halide

@@ -264,5 +264,22 @@ TEST(HalideDiskCache, KeysNameTheScheduler) {
             halide::DiskCache::key("f", "ir", host, li));
 }
 
+// Adams2019's schedule also depends on its search settings, which it reads
+// from the environment: its key names them, the greedy beam by default.
+TEST(HalideDiskCache, Adams2019KeysNameTheSearch) {
+  const char *saved = std::getenv("HL_BEAM_SIZE");
+  std::string savedValue = saved ? saved : "";
+  unsetenv("HL_BEAM_SIZE");
+  std::string greedy = halide::scheduleKey(halide::Scheduler::Adams2019);
+  setenv("HL_BEAM_SIZE", "32", 1);
+  std::string beam = halide::scheduleKey(halide::Scheduler::Adams2019);
+  if (saved) setenv("HL_BEAM_SIZE", savedValue.c_str(), 1);
+  else unsetenv("HL_BEAM_SIZE");
+  EXPECT_NE(greedy.find(", HL_BEAM_SIZE=1"), std::string::npos) << greedy;
+  EXPECT_NE(beam.find(", HL_BEAM_SIZE=32"), std::string::npos) << beam;
+  EXPECT_EQ(halide::scheduleKey(halide::Scheduler::Li2018).find("HL_BEAM_SIZE"),
+            std::string::npos);
+}
+
 } // namespace
 } // namespace nabla::testing
