@@ -9,6 +9,8 @@
 #include "ir/Dialect.h"
 #include "tests/conformance/NodeTest.h"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
@@ -64,31 +66,39 @@ struct Options {
   bool verbose = false;
 };
 
-Options parseOptions(int argc, char **argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--filter" && i + 1 < argc) options.filter = argv[++i];
-    else if (arg == "--backend" && i + 1 < argc) options.backend = argv[++i];
-    else if (arg == "--verbose") options.verbose = true;
-    else options.root = arg;
-  }
-  return options;
+void addOptions(CLI::App &app, Options &options) {
+  std::vector<std::string> names;
+  for (const auto &[name, backend] : backends()) names.push_back(name);
+  app.add_option("--backend", options.backend, "what runs the imported models")
+      ->check(CLI::IsMember(names))
+      ->capture_default_str();
+  app.add_option("--filter", options.filter, "run only the tests whose name contains this");
+  app.add_flag("--verbose", options.verbose, "list the passing tests too");
+  app.add_option("node_test_dir", options.root,
+                 "ONNX's node tests: one directory per test (model.onnx, test_data_set_0/)")
+      ->check(CLI::ExistingDirectory)
+      ->capture_default_str();
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
-  Options options = parseOptions(argc, argv);
-  if (!fs::is_directory(options.root)) {
-    std::cerr << "nabla-onnx-conformance: no such directory " << options.root << "\n";
+  CLI::App app{"nabla-onnx-conformance: runs ONNX's backend node tests through nabla's ONNX "
+               "importer and a backend; exits 1 if any test fails",
+               "nabla-onnx-conformance"};
+  Options options;
+  addOptions(app, options);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    return app.exit(e);
+  }
+  if (!fs::is_directory(options.root)) { // the default, when libonnx-testdata is missing
+    std::cerr << "nabla-onnx-conformance: no such directory " << options.root
+              << " (install libonnx-testdata or name the node tests' directory)\n";
     return 2;
   }
   auto backend = backends().find(options.backend);
-  if (backend == backends().end()) {
-    std::cerr << "nabla-onnx-conformance: unknown backend '" << options.backend << "'\n";
-    return 2;
-  }
   std::vector<fs::path> tests;
   for (const auto &entry : fs::directory_iterator(options.root))
     if (entry.is_directory() &&
