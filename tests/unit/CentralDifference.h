@@ -19,6 +19,10 @@ public:
                                          std::vector<reference::RefTensor> args) const {
     return reference::Interpreter(*module_).call(name, std::move(args));
   }
+  /// The first result of `name`.
+  reference::RefTensor call1(llvm::StringRef name, std::vector<reference::RefTensor> args) const {
+    return call(name, std::move(args)).at(0);
+  }
 
 private:
   std::unique_ptr<mlir::MLIRContext> context_;

@@ -1,9 +1,10 @@
 // Helpers for the conv and pool reference tests: MLIR type strings, seeded
-// random tensors, inner products and central finite differences, and a
-// module parsed once and called many times (finite differences call the
-// forward function twice per element).
+// random tensors, inner products and errors expected; CentralDifference.h
+// adds the module parsed once and called many times, and the numerical
+// gradients (two calls of the forward function per element).
 #pragma once
 
+#include "tests/unit/CentralDifference.h"
 #include "tests/unit/TestSupport.h"
 
 #include "runtime/Error.h"
@@ -52,42 +53,6 @@ inline double dot(const reference::RefTensor &a, const reference::RefTensor &b) 
   for (int64_t i = 0; i < a.numel() && i < b.numel(); ++i) sum += a[i] * b[i];
   return sum;
 }
-
-/// d f / d x by central differences, one element at a time.
-inline reference::RefTensor finiteDifference(
-    const std::function<double(const reference::RefTensor &)> &f, reference::RefTensor x,
-    double eps = 1e-6) {
-  reference::RefTensor grad(x.shape);
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    double saved = x[i];
-    x[i] = saved + eps;
-    double plus = f(x);
-    x[i] = saved - eps;
-    double minus = f(x);
-    x[i] = saved;
-    grad[i] = (plus - minus) / (2 * eps);
-  }
-  return grad;
-}
-
-/// A module parsed once, whose functions run on the reference interpreter.
-class ParsedModule {
-public:
-  explicit ParsedModule(const std::string &source)
-      : context_(makeContext()), module_(parse(*context_, source)) {}
-  bool ok() const { return bool(module_); }
-  std::vector<reference::RefTensor> call(llvm::StringRef name,
-                                         std::vector<reference::RefTensor> args) {
-    return reference::Interpreter(*module_).call(name, std::move(args));
-  }
-  reference::RefTensor call1(llvm::StringRef name, std::vector<reference::RefTensor> args) {
-    return call(name, std::move(args)).at(0);
-  }
-
-private:
-  std::unique_ptr<mlir::MLIRContext> context_;
-  mlir::OwningOpRef<mlir::ModuleOp> module_;
-};
 
 /// Runs `body` and expects a nabla::Error whose message contains `needle`.
 inline void expectErrorContaining(const std::function<void()> &body, const std::string &needle) {
