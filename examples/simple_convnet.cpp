@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   app.add_option("--scheduler", scheduler,
                  "halide backend on the CPU: nabla's own schedules (manual) or one of Halide's "
-                 "autoschedulers (mullapudi2016, li2018, adams2019) for --batch, to compare")
+                 "autoschedulers (" + halide::autoSchedulerList() + ") for --batch, to compare")
       ->capture_default_str();
   app.add_option("--dump-ir", dumpIr, "write the IR after every pass to this directory");
   app.add_option("--train-limit", trainLimit, "use only the first N training images");

@@ -38,12 +38,21 @@ const std::vector<std::string> &schedulerNames() {
   return names;
 }
 
+namespace {
+std::string joined(const std::vector<std::string> &names, size_t from) {
+  std::string list;
+  for (size_t i = from; i < names.size(); ++i) list += (list.empty() ? "" : ", ") + names[i];
+  return list;
+}
+} // namespace
+
+std::string autoSchedulerList() { return joined(schedulerNames(), 1); } // all but manual
+
 Scheduler parseScheduler(const std::string &name) {
   for (Scheduler s : allSchedulers())
     if (name == schedulerName(s)) return s;
-  std::string choices;
-  for (const std::string &n : schedulerNames()) choices += (choices.empty() ? "" : ", ") + n;
-  throw Error("unknown scheduler '" + name + "' (choose one of " + choices + ")");
+  throw Error("unknown scheduler '" + name + "' (choose one of " + joined(schedulerNames(), 0) +
+              ")");
 }
 
 AutoScheduleMachine autoScheduleMachine() {

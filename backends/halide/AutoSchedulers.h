@@ -19,6 +19,8 @@ const char *schedulerName(Scheduler scheduler);
 /// Every scheduler, Manual first, and their names in the same order.
 const std::vector<Scheduler> &allSchedulers();
 const std::vector<std::string> &schedulerNames();
+/// The autoschedulers' names, comma-separated (for --help texts).
+std::string autoSchedulerList();
 /// The scheduler called `name` (as schedulerName spells it). Throws
 /// nabla::Error naming the choices.
 Scheduler parseScheduler(const std::string &name);

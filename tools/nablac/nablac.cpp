@@ -255,7 +255,7 @@ int main(int argc, char **argv) {
   std::string scheduler = "manual";
   app.add_option("--scheduler", scheduler,
                  "halide-stmt/llvm/asm/jit/aot: nabla's own CPU schedules (manual) or one of "
-                 "Halide's autoschedulers (mullapudi2016, li2018, adams2019)")
+                 "Halide's autoschedulers (" + halide::autoSchedulerList() + ")")
       ->capture_default_str();
   try {
     app.parse(normalizeArguments(argc, argv));
