@@ -68,7 +68,9 @@ void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOpti
   std::mt19937 rng(0);
   std::vector<Tensor> inputs;
   std::vector<Shape> shapes;
+  bool batched = false; // whether --batch sized any input
   for (const ArgumentInfo &arg : f.inputs()) {
+    batched |= std::any_of(arg.shape.begin(), arg.shape.end(), [](int64_t d) { return d < 0; });
     inputs.push_back(inputFor(arg, options.batch, rng));
     shapes.push_back(inputs.back().shape());
   }
@@ -100,14 +102,19 @@ void runJit(mlir::ModuleOp module, const std::string &function, const JitRunOpti
   report << fmt::format("@{}: JIT compile {:.2f} s ({}, target {}, {} schedule)\n", function,
                         f.executable().compileSeconds(), source, options.target,
                         halide::schedulerName(options.schedule.scheduler));
-  report << fmt::format("batch {}: first call {:.3f} ms; {} calls: min {:.3f} / median {:.3f} / "
+  report << fmt::format("{}: first call {:.3f} ms; {} calls: min {:.3f} / median {:.3f} / "
                         "max {:.3f} ms\n",
-                        options.batch, first * 1e3, times.size(), times.front(),
-                        times[times.size() / 2], times.back());
+                        batched ? fmt::format("batch {}", options.batch) : "static shapes",
+                        first * 1e3, times.size(), times.front(), times[times.size() / 2],
+                        times.back());
   for (size_t i = 0; i < outputs.size(); ++i)
     report << fmt::format("  {} {}: sum {:.6g}\n", f.outputs()[i].name, outputs[i].describe(),
                           sum(outputs[i]));
   halide::ScratchStats scratch = f.executable().scratchStats(shapes);
+  if (scratch.buffers == 0) {
+    report << "no scratch memory: no intermediate is stored\n";
+    return;
+  }
   report << fmt::format("scratch memory of {} intermediates: {:.2f} MB each in its own buffer, "
                         "{:.2f} MB planned arena ({}), {:.2f} MB live at most\n",
                         scratch.buffers, scratch.unplannedBytes / 1e6, scratch.arenaBytes / 1e6,
