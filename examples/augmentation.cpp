@@ -14,6 +14,7 @@
 #include "runtime/Plot.h"
 #include "runtime/PngImage.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -98,15 +99,16 @@ int main(int argc, char **argv) {
   CLI::App app{"Flip, shift and crop augmentation of Fashion-MNIST, and what it does to test accuracy"};
   Settings s;
   std::vector<std::string> only;
-  app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str();
-  app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str();
-  app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str();
-  app.add_option("--max-shift", s.maxShift, "largest shift in pixels")->capture_default_str();
-  app.add_option("--crop-size", s.cropSize, "side of the random crop")->capture_default_str();
+  app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
+  app.add_option("--max-shift", s.maxShift, "largest shift in pixels")->capture_default_str()->check(cli::atLeast(0));
+  app.add_option("--crop-size", s.cropSize, "side of the random crop")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--eval-every", s.evalEvery, "epochs between test evaluations of the curve")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--samples", s.samples, "images per row of augmentation_samples.png")->capture_default_str();
-  app.add_option("--variants", only, "subset to train: none, flip, shift, crop, all (default: all five)");
+      ->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--samples", s.samples, "images per row of augmentation_samples.png")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--variants", only, "subset to train (default: all five)")
+      ->check(CLI::IsMember({"none", "flip", "shift", "crop", "all"}));
   s.addTo(app, "augmentation_samples.png and augmentation.png", "initial weights, batch order and augmentation draws");
   CLI11_PARSE(app, argc, argv);
 
@@ -142,7 +144,7 @@ int main(int argc, char **argv) {
     plotFigure(path, {panel}, {.panelWidth = 800, .panelHeight = 480});
     std::printf("wrote %s\n", path.c_str());
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "augmentation: error: %s\n", e.what());
     return 1;
   }

@@ -1,6 +1,6 @@
 // Replacing a file so that readers (and a crash) see either the old contents
 // or the complete new contents, never a partial file. Used for checkpoints and
-// metric logs.
+// metric logs; and creating the directories they go to.
 #pragma once
 
 #include <functional>
@@ -22,5 +22,9 @@ enum class AtomicWriteStage {
 /// set, runs at each AtomicWriteStage; if it throws, the write fails there.
 void writeFileAtomically(const std::string &path, std::string_view contents,
                          const std::function<void(AtomicWriteStage)> &hook = {});
+
+/// Creates directory `dir` and its missing parents. nabla::Error naming `dir`
+/// and the reason when it cannot be made (a file in the way, no permission).
+void createDirectories(const std::string &dir);
 
 } // namespace nabla

@@ -1,5 +1,6 @@
 #include "runtime/Trainer.h"
 
+#include "runtime/AtomicFile.h"
 #include "runtime/BatchIterator.h"
 #include "runtime/HistoryPlot.h"
 #include "runtime/Error.h"
@@ -10,7 +11,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 
 namespace nabla {
 
@@ -69,6 +69,20 @@ Trainer::Trainer(std::shared_ptr<const CompiledFunction> trainStep,
                  TrainerOptions options)
     : trainStep_(std::move(trainStep)), forward_(std::move(forward)), store_(std::move(parameters)),
       options_(std::move(options)) {
+  auto atLeastOne = [](const char *option, int64_t value) {
+    if (value < 1)
+      throw Error(std::string("TrainerOptions: ") + option + " must be at least 1, got " +
+                  std::to_string(value));
+  };
+  atLeastOne("batchSize", options_.batchSize);
+  atLeastOne("epochs", options_.epochs);
+  atLeastOne("evalBatchSize", options_.evalBatchSize);
+  // The store's tensors share their storage with the caller's handles, and
+  // each step swaps them with its output buffers, which the step after next
+  // writes into: without a copy of its own the trainer would overwrite the
+  // caller's initial parameters (two runs from one initial store would
+  // start the second from where the first ended).
+  for (auto &[name, tensor] : store_) tensor = tensor.clone();
   bindStepInputs();
 }
 
@@ -241,9 +255,10 @@ double Trainer::accuracy(const Dataset &data, int64_t limit) {
 }
 
 const History &Trainer::fit(const Dataset &train, const Dataset *test) {
+  if (train.size() == 0) throw Error("the training set has no images");
   BatchIterator batches(train, {.batchSize = options_.batchSize, .shuffle = true, .seed = options_.seed});
   BatchBuffers buffers = batches.allocateBuffers();
-  if (!options_.outDir.empty()) std::filesystem::create_directories(options_.outDir);
+  if (!options_.outDir.empty()) createDirectories(options_.outDir);
   for (int64_t epoch = epochsDone_ + 1; epoch <= options_.epochs; ++epoch) {
     if (options_.maxSteps > 0 && steps_ >= options_.maxSteps) break;
     batches.startEpoch(epoch);

@@ -46,7 +46,8 @@ class Trainer {
 public:
   /// `trainStep` is a function built by --nabla-train-step, `forward` the
   /// model's inference function; `parameters` holds initial params and state
-  /// (optimizer slots start at zero unless present).
+  /// (optimizer slots start at zero unless present). The trainer trains a
+  /// copy: the caller's tensors are never written.
   Trainer(std::shared_ptr<const CompiledFunction> trainStep,
           std::shared_ptr<const CompiledFunction> forward, ParameterStore parameters,
           TrainerOptions options);
@@ -74,7 +75,9 @@ public:
   /// Restores parameters, optimizer state and the step/epoch counters.
   void restore(const Checkpoint &checkpoint);
 
-  /// The store, synced from the device first when the step runs on one.
+  /// The store, synced from the device first when the step runs on one. Its
+  /// tensors are the trainer's buffers, which later steps overwrite: clone()
+  /// what must outlive the next step.
   const ParameterStore &parameters() const;
   int64_t stepsTaken() const { return steps_; }
   /// The train step's argument shapes in the last step (to query the

@@ -126,6 +126,48 @@ TEST(Trainer, CheckpointResumeIsBitExact) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Trainer, TrainsACopyOfTheCallersParameters) {
+  // Two trainers from one initial store must start from the same values:
+  // steps swap the store's tensors with their output buffers, so sharing the
+  // caller's storage would let the third step write into it.
+  Fixture f;
+  ParameterStore initial = f.model.initialParameters(1);
+  std::map<std::string, std::vector<float>> values;
+  for (const auto &[name, tensor] : initial)
+    values[name].assign(tensor.span<float>().begin(), tensor.span<float>().end());
+  TrainerOptions options = sgd(0.1, 1);
+  options.progress = false;
+  Trainer t(f.compiled.trainStep, f.compiled.forward, initial, options);
+  t.fit(f.train, nullptr);
+  ASSERT_EQ(t.stepsTaken(), 12);
+  for (const auto &[name, tensor] : initial)
+    EXPECT_TRUE(std::equal(tensor.span<float>().begin(), tensor.span<float>().end(),
+                           values.at(name).begin()))
+        << name << " was written by the trainer";
+  // And the trainer did train: its parameters moved away from the initial ones.
+  const Tensor &trained = t.parameters().at("affine1.W");
+  EXPECT_FALSE(std::equal(trained.span<float>().begin(), trained.span<float>().end(),
+                          values.at("affine1.W").begin()));
+}
+
+TEST(Trainer, RejectsOptionsThatTrainNothing) {
+  Fixture f;
+  auto make = [&](TrainerOptions options) {
+    Trainer(f.compiled.trainStep, f.compiled.forward, f.model.initialParameters(1), options);
+  };
+  TrainerOptions noBatch = sgd(0.1, 1);
+  noBatch.batchSize = 0;
+  expectError([&] { make(noBatch); }, {"TrainerOptions: batchSize must be at least 1, got 0"});
+  expectError([&] { make(sgd(0.1, 0)); }, {"TrainerOptions: epochs must be at least 1, got 0"});
+  TrainerOptions noEval = sgd(0.1, 1);
+  noEval.evalBatchSize = -1;
+  expectError([&] { make(noEval); }, {"TrainerOptions: evalBatchSize must be at least 1, got -1"});
+  // A data set of no images: an error, not an empty history.
+  Trainer t = f.trainer(sgd(0.1, 1));
+  Dataset empty = f.train.subset(0);
+  expectError([&] { t.fit(empty, nullptr); }, {"the training set has no images"});
+}
+
 TEST(Trainer, NanLossStopsAndKeepsParameters) {
   Fixture f;
   ParameterStore params = f.model.initialParameters(1);
