@@ -3,6 +3,7 @@
 #pragma once
 
 #include "frontend/Compile.h"
+#include "runtime/AtomicFile.h"
 #include "runtime/Dataset.h"
 #include "runtime/Error.h"
 
@@ -35,6 +36,9 @@ inline OptimizerConfig optimizerWithRate(OptimizerKind kind, double lr) {
 /// [N, features] when `flat`.
 inline Dataset loadSplit(const std::string &dir, const std::string &split, int64_t limit, bool flat) {
   Dataset data = loadFashionMnist(split, dir);
+  if (data.size() == 0)
+    throw Error("the " + split + " split of " + (dir.empty() ? "Fashion-MNIST" : "'" + dir + "'") +
+                " has no images");
   if (limit > 0 && limit < data.size()) data = data.subset(limit);
   if (flat) data.images = data.images.reshaped({data.size(), data.images.numel() / data.size()});
   return data;

@@ -73,12 +73,12 @@ int main(int argc, char **argv) {
       p.series.push_back(s);
       panels.push_back(p);
     }
-    std::filesystem::create_directories(out);
+    createDirectories(out);
     std::string path = (std::filesystem::path(out) / "activations.png").string();
     plotFigure(path, panels, {.columns = 2});
     std::printf("wrote %s\n", path.c_str());
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "activations: error: %s\n", e.what());
     return 1;
   }

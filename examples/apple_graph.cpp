@@ -69,7 +69,7 @@ int main(int argc, char **argv) {
     for (const char *name : {"apple", "apple_num", "orange", "orange_num", "tax"})
       std::printf("  d%-11s %.6g\n", name, grads.at(std::string("grad:") + name).at(0));
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "apple_graph: error: %s\n", e.what());
     return 1;
   }

@@ -8,6 +8,7 @@
 #include "frontend/Nets.h"
 #include "runtime/Plot.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -66,7 +67,7 @@ std::vector<double> trainAccuracies(const Net &net, double scale, const Settings
   diverged = false;
   try {
     trainer.fit(train, nullptr);
-  } catch (const Error &) {
+  } catch (const TrainingDiverged &) { // any other error ends the program
     diverged = true;
   }
   std::vector<double> accuracies;
@@ -92,9 +93,9 @@ std::string finalText(const std::vector<double> &accuracies, bool diverged) {
 int main(int argc, char **argv) {
   CLI::App app{"Training with and without batch normalization across initial weight scales"};
   Settings s;
-  app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str();
-  app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str();
-  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str();
+  app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str()->check(cli::positiveFinite());
   app.add_option("--scales", s.scales, "weight scales, log-spaced from 1 to 1e-4")->capture_default_str()
       ->check(CLI::Range(2, 64));
   s.addTo(app, "batchnorm_compare.png", "initial weights and batch order", /*withTest=*/false);
@@ -124,7 +125,7 @@ int main(int argc, char **argv) {
     plotFigure(path, panels, {.columns = 4, .panelWidth = 320, .panelHeight = 240});
     std::printf("wrote %s\n", path.c_str());
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "batchnorm_compare: error: %s\n", e.what());
     return 1;
   }

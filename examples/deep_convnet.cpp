@@ -13,6 +13,7 @@
 #include "runtime/Plot.h"
 #include "runtime/PngImage.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -97,11 +98,11 @@ void writeMisclassified(const Settings &s, const Dataset &test, const std::vecto
 int main(int argc, char **argv) {
   CLI::App app{"The book's DeepConvNet and a residual variant on Fashion-MNIST"};
   Settings s;
-  app.add_option("--epochs", s.epochs, "epochs over the training images")->capture_default_str();
-  app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str();
-  app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str();
-  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str();
-  app.add_option("--misclassified", s.misclassified, "misclassified images to draw")->capture_default_str();
+  app.add_option("--epochs", s.epochs, "epochs over the training images")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
+  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--misclassified", s.misclassified, "misclassified images to draw")->capture_default_str()->check(cli::atLeast(0));
   s.addTo(app, "deep_convnet.png and deep_convnet_misclassified.png");
   CLI11_PARSE(app, argc, argv);
 
@@ -125,7 +126,7 @@ int main(int argc, char **argv) {
     std::printf("wrote %s\n", path.c_str());
     writeMisclassified(s, testSet, d.predictions);
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "deep_convnet: error: %s\n", e.what());
     return 1;
   }

@@ -8,6 +8,7 @@
 #include "examples/GraphCall.h"
 #include "frontend/Ops.h"
 #include "runtime/Plot.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -70,9 +71,9 @@ int main(int argc, char **argv) {
   double h = 1e-2;
   bool numerical = false;
   std::string backend = "halide", out = ".";
-  app.add_option("--lr", rates, "learning rates to try")->capture_default_str();
-  app.add_option("--steps", steps, "descent steps")->capture_default_str();
-  app.add_option("--h", h, "central-difference step")->capture_default_str();
+  app.add_option("--lr", rates, "learning rates to try")->capture_default_str()->check(cli::positiveFinite());
+  app.add_option("--steps", steps, "descent steps")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--h", h, "central-difference step")->capture_default_str()->check(cli::positiveFinite());
   app.add_flag("--numerical", numerical, "descend along the numerical gradient (default: autodiff)");
   app.add_option("--out", out, "directory for gradient_descent.png")->capture_default_str();
   app.add_option("--backend", backend, "halide or reference")->capture_default_str();
@@ -122,12 +123,12 @@ int main(int argc, char **argv) {
       trajectory.series.push_back(along);
       distance.series.push_back(log);
     }
-    std::filesystem::create_directories(out);
+    createDirectories(out);
     std::string path = (std::filesystem::path(out) / "gradient_descent.png").string();
     plotFigure(path, {trajectory, distance}, {.columns = 2, .panelWidth = 520, .panelHeight = 480});
     std::printf("wrote %s\n", path.c_str());
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "gradient_descent: error: %s\n", e.what());
     return 1;
   }

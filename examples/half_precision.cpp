@@ -10,6 +10,7 @@
 #include "frontend/Nets.h"
 #include "runtime/HalfPrecision.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -47,9 +48,9 @@ int main(int argc, char **argv) {
   examples::LessonOptions o;
   int64_t epochs = 1, batch = 100;
   double lr = 0.001;
-  app.add_option("--epochs", epochs, "epochs of f32 training (Adam)")->capture_default_str();
-  app.add_option("--batch", batch, "mini-batch size")->capture_default_str();
-  app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--epochs", epochs, "epochs of f32 training (Adam)")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--lr", lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
   // No --out: the book shows no figure for this lesson, so nothing is written.
   o.addTo(app, "");
   CLI11_PARSE(app, argc, argv);
@@ -85,7 +86,7 @@ int main(int argc, char **argv) {
                   halfFormatName(format), acc, acc - base, (long long)changed, r.maxRelative, (long long)r.tiny);
     }
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "half_precision: error: %s\n", e.what());
     return 1;
   }

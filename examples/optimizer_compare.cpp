@@ -10,6 +10,7 @@
 #include "frontend/Ops.h"
 #include "runtime/Plot.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -100,10 +101,10 @@ int main(int argc, char **argv) {
   std::vector<std::string> only;
   bool skipMnist = false;
   app.add_option("--optimizers", only, "subset to run (default: all six)");
-  app.add_option("--steps", s.steps, "steps on f(x, y)")->capture_default_str();
-  app.add_option("--iterations", s.iterations, "MLP training iterations per optimizer")->capture_default_str();
-  app.add_option("--batch", s.batch, "MLP mini-batch size")->capture_default_str();
-  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str();
+  app.add_option("--steps", s.steps, "steps on f(x, y)")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--iterations", s.iterations, "MLP training iterations per optimizer")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--batch", s.batch, "MLP mini-batch size")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()->check(cli::atLeast(1));
   app.add_flag("--skip-mnist", skipMnist, "only the f(x, y) part");
   s.addTo(app, "optimizer_paths.png and optimizer_mnist.png");
   CLI11_PARSE(app, argc, argv);
@@ -132,7 +133,7 @@ int main(int argc, char **argv) {
     plotFigure(s.outPath("optimizer_mnist.png"), {losses}, {.panelWidth = 800, .panelHeight = 480});
     std::printf("wrote %s\n", s.outPath("optimizer_mnist.png").c_str());
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "optimizer_compare: error: %s\n", e.what());
     return 1;
   }

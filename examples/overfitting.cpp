@@ -8,6 +8,7 @@
 #include "frontend/Nets.h"
 #include "runtime/Plot.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -61,11 +62,11 @@ PlotPanel train(const Run &run, const Settings &s, const Dataset &trainSet, cons
 int main(int argc, char **argv) {
   CLI::App app{"Overfitting on 300 images, and weight decay and dropout against it"};
   Settings s;
-  app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str();
-  app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str();
-  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str();
+  app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str()->check(cli::positiveFinite());
   app.add_option("--weight-decay", s.weightDecay, "lambda of the L2 run")->capture_default_str();
-  app.add_option("--dropout", s.dropout, "dropout ratio of the dropout run")->capture_default_str();
+  app.add_option("--dropout", s.dropout, "dropout ratio of the dropout run")->capture_default_str()->check(cli::inHalfOpen(0, 1));
   s.addTo(app, "overfitting.png");
   CLI11_PARSE(app, argc, argv);
 
@@ -88,7 +89,7 @@ int main(int argc, char **argv) {
     plotFigure(path, panels, {.columns = 3});
     std::printf("wrote %s\n", path.c_str());
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "overfitting: error: %s\n", e.what());
     return 1;
   }

@@ -6,6 +6,7 @@
 #include "examples/GraphCall.h"
 #include "frontend/Ops.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -136,8 +137,8 @@ int main(int argc, char **argv) {
                "and a perceptron that learns the gates"};
   LearnOptions learn{100, 0.1, 0.1, 0, Backend::Halide};
   std::string backend = "halide";
-  app.add_option("--epochs", learn.epochs, "most training epochs per learned gate")->capture_default_str();
-  app.add_option("--lr", learn.lr, "SGD learning rate of the learned perceptron")->capture_default_str();
+  app.add_option("--epochs", learn.epochs, "most training epochs per learned gate")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--lr", learn.lr, "SGD learning rate of the learned perceptron")->capture_default_str()->check(cli::positiveFinite());
   app.add_option("--margin", learn.margin, "perceptron criterion margin")->capture_default_str();
   app.add_option("--seed", learn.seed, "initial weights seed")->capture_default_str();
   app.add_option("--backend", backend, "halide or reference")->capture_default_str();
@@ -161,7 +162,7 @@ int main(int argc, char **argv) {
     for (const Gate &g : kGates) learnGate(g.name, g.truth, x, learn);
     learnGate("XOR", [](bool a, bool b) { return a != b; }, x, learn);
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "perceptron: error: %s\n", e.what());
     return 1;
   }

@@ -3,6 +3,7 @@
 #include "examples/ExampleSupport.h"
 #include "frontend/Nets.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -17,15 +18,15 @@ int main(int argc, char **argv) {
   int threads = 0;
   uint64_t seed = 0;
   bool noFuse = false, im2col = false, quiet = false;
-  app.add_option("--epochs", epochs, "epochs to train")->capture_default_str();
+  app.add_option("--epochs", epochs, "epochs to train")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--optimizer", optimizer, "sgd, momentum, nesterov, adagrad, rmsprop or adam")
       ->capture_default_str();
-  app.add_option("--lr", lr, "learning rate")->capture_default_str();
-  app.add_option("--batch", batch, "mini-batch size")->capture_default_str();
+  app.add_option("--lr", lr, "learning rate")->capture_default_str()->check(cli::positiveFinite());
+  app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--init", init, "weight init: std0.01 (the book's) or he")->capture_default_str();
   app.add_option("--data", data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
   app.add_option("--out", out, "write history.csv and checkpoint.pb here");
-  app.add_option("--threads", threads, "CPU threads (default: all cores)");
+  app.add_option("--threads", threads, "CPU threads (default: all cores)")->check(cli::atLeast(0));
   app.add_option("--seed", seed, "seed for initialization and batch order")->capture_default_str();
   app.add_flag("--no-fuse", noFuse, "skip the conv+bias+relu fusion pass");
   app.add_flag("--im2col", im2col, "lower convolution and pooling to im2col + GEMM");
@@ -38,8 +39,8 @@ int main(int argc, char **argv) {
                  "autoschedulers (" + halide::autoSchedulerList() + ") for --batch, to compare")
       ->capture_default_str();
   app.add_option("--dump-ir", dumpIr, "write the IR after every pass to this directory");
-  app.add_option("--train-limit", trainLimit, "use only the first N training images");
-  app.add_option("--test-limit", testLimit, "use only the first N test images");
+  app.add_option("--train-limit", trainLimit, "use only the first N training images (0: all)")->check(cli::atLeast(0));
+  app.add_option("--test-limit", testLimit, "use only the first N test images (0: all)")->check(cli::atLeast(0));
   app.add_flag("--quiet", quiet, "no progress bar");
   CLI11_PARSE(app, argc, argv);
 
@@ -70,7 +71,7 @@ int main(int argc, char **argv) {
     std::printf("simple_convnet: test accuracy %.2f%% after %lld epochs\n", 100 * last.testAccuracy,
                 (long long)last.epoch);
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "simple_convnet: error: %s\n", e.what());
     return 1;
   }

@@ -9,6 +9,7 @@
 #include "frontend/Nets.h"
 #include "runtime/PngImage.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -72,9 +73,9 @@ int main(int argc, char **argv) {
   int64_t epochs = 1, batch = 100;
   int columns = 10, scale = 8;
   double lr = 0.001;
-  app.add_option("--epochs", epochs, "epochs of training (Adam)")->capture_default_str();
-  app.add_option("--batch", batch, "mini-batch size")->capture_default_str();
-  app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--epochs", epochs, "epochs of training (Adam)")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--lr", lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
   app.add_option("--columns", columns, "filters per row of the grid")->capture_default_str()->check(CLI::Range(1, 30));
   app.add_option("--scale", scale, "pixels per filter weight")->capture_default_str()->check(CLI::Range(1, 64));
   o.addTo(app, "conv1_filters_before.png and conv1_filters_after.png");
@@ -109,7 +110,7 @@ int main(int argc, char **argv) {
     std::printf("conv1 relative change ||after - before|| / ||before||: %.3f\n", relativeChange(after, before));
     save("conv1_filters_after.png", after);
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "simple_convnet_filters: error: %s\n", e.what());
     return 1;
   }

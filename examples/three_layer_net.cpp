@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
     std::printf("z2 = sigmoid(z1 W2 + b2) = %s\n", row(out.at("z2")).c_str());
     std::printf("y  = z2 W3 + b3          = %s\n", row(out.at("y")).c_str());
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "three_layer_net: error: %s\n", e.what());
     return 1;
   }

@@ -13,6 +13,7 @@
 #include "frontend/Ops.h"
 #include "runtime/Plot.h"
 #include "runtime/Trainer.h"
+#include "tools/CliChecks.h"
 
 #include <CLI/CLI.hpp>
 
@@ -132,11 +133,11 @@ int main(int argc, char **argv) {
   CLI::App app{"Activation histograms for std 1, std 0.01, Xavier and He weights; training from each init"};
   Settings s;
   bool skipMnist = false;
-  app.add_option("--samples", s.samples, "random inputs for the histograms")->capture_default_str();
-  app.add_option("--iterations", s.iterations, "MLP training iterations per init")->capture_default_str();
-  app.add_option("--batch", s.batch, "MLP mini-batch size")->capture_default_str();
-  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str();
-  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str();
+  app.add_option("--samples", s.samples, "random inputs for the histograms")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--iterations", s.iterations, "MLP training iterations per init")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--batch", s.batch, "MLP mini-batch size")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str()->check(cli::positiveFinite());
+  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()->check(cli::atLeast(1));
   app.add_flag("--skip-mnist", skipMnist, "only the histograms");
   s.addTo(app, "weight_init_{sigmoid,tanh,relu}.png and weight_init_mnist.png", "weights, inputs and batch order");
   CLI11_PARSE(app, argc, argv);
@@ -162,7 +163,7 @@ int main(int argc, char **argv) {
     plotFigure(s.outPath("weight_init_mnist.png"), {losses}, {.panelWidth = 800, .panelHeight = 480});
     std::printf("wrote %s\n", s.outPath("weight_init_mnist.png").c_str());
     return 0;
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
     std::fprintf(stderr, "weight_init_compare: error: %s\n", e.what());
     return 1;
   }

@@ -107,7 +107,7 @@ const ParameterStore &Trainer::parameters() const {
 void Trainer::checkUpdatedValues(const std::string &where) const {
   for (const Update &u : updates_)
     if (const char *bad = firstNonFinite(store_.at(u.name)))
-      throw Error("'" + u.name + "' became " + bad + where);
+      throw TrainingDiverged("'" + u.name + "' became " + bad + where);
 }
 
 void Trainer::bindStepInputs() {
@@ -188,7 +188,7 @@ double Trainer::step(const Tensor &images, const Tensor &labels) {
            "); training stopped, parameters are those before this step";
   };
   if (!std::isfinite(loss))
-    throw Error("the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") + where());
+    throw TrainingDiverged("the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") + where());
   // A finite loss does not prove finite updates: ReLU maps a NaN activation
   // to 0 in the forward pass, while the backward pass still multiplies the
   // NaN input into the weight gradient. Such a step would poison the
@@ -199,7 +199,7 @@ double Trainer::step(const Tensor &images, const Tensor &labels) {
   if (!trainStep_->onDevice())
     for (const Update &u : updates_)
       if (const char *bad = firstNonFinite(stepOutputs_[u.result]))
-        throw Error("'" + u.name + "' would become " + bad + " (the loss is finite)" + where());
+        throw TrainingDiverged("'" + u.name + "' would become " + bad + " (the loss is finite)" + where());
   for (const Update &u : updates_) {
     std::swap(store_.at(u.name), stepOutputs_[u.result]);
     stepInputs_[u.argument] = store_.at(u.name);

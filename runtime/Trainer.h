@@ -13,6 +13,7 @@
 #include "runtime/Checkpoint.h"
 #include "runtime/CompiledFunction.h"
 #include "runtime/Dataset.h"
+#include "runtime/Error.h"
 #include "runtime/History.h"
 #include "runtime/Optimizer.h"
 
@@ -25,6 +26,13 @@ namespace nabla {
 /// Named tensors: parameters ("conv1.W"), state ("bn1.running_mean") and
 /// optimizer slots ("conv1.W/m").
 using ParameterStore = std::map<std::string, Tensor>;
+
+/// The loss or an updated value became NaN or infinite: training stopped
+/// with the parameters from before the step (or, on a GPU, the last epoch).
+class TrainingDiverged : public Error {
+public:
+  using Error::Error;
+};
 
 struct TrainerOptions {
   OptimizerConfig optimizer;
@@ -57,7 +65,7 @@ public:
   Trainer &operator=(const Trainer &) = delete;
 
   /// One optimizer step on a batch; returns the batch's loss. Throws
-  /// nabla::Error naming the step, and keeps the parameters from before it,
+  /// TrainingDiverged naming the step, and keeps the parameters from before it,
   /// if the loss or any updated parameter or optimizer slot is NaN or
   /// infinite. On a GPU the updated values are not read back every step:
   /// they are checked at the end of each epoch (fit), which then stops with

@@ -181,7 +181,7 @@ TEST(Trainer, NanLossStopsAndKeepsParameters) {
   try {
     t.step(batch, labels);
     FAIL() << "expected an error";
-  } catch (const Error &e) {
+  } catch (const TrainingDiverged &e) {
     EXPECT_NE(std::string(e.what()).find("NaN at step 0"), std::string::npos) << e.what();
   }
   const Tensor &after = t.parameters().at("affine1.W");

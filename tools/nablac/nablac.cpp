@@ -13,6 +13,7 @@
 #include "passes/Pipelines.h"
 #include "runtime/Error.h"
 #include "runtime/Optimizer.h"
+#include "tools/CliChecks.h"
 #include "tools/nablac/AotCommand.h"
 #include "tools/nablac/JitRun.h"
 
@@ -239,9 +240,9 @@ int main(int argc, char **argv) {
   app.add_option("--batch", o.batch,
                  "size of dynamic (batch) dimensions for mlir-planned and jit, and the batch "
                  "--scheduler's autoscheduler schedules for")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--runs", o.runs, "jit: timed calls after the first")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(cli::atLeast(1));
   app.add_flag("!--no-fuse", o.fuse, "skip --nabla-fuse-conv-bias-relu");
   app.add_flag("--im2col", o.im2col, "lower conv and pooling to im2col + GEMM (mlir-fused and the backend stages)");
   app.add_flag("--print-ir-after-all", o.printIrAfterAll, "print the module after every pass (stderr)");
