@@ -101,6 +101,8 @@ void checkLowerable(mlir::FuncOp func) {
 LoweredFunction lowerFunction(mlir::FuncOp func, const Halide::Target &target,
                               const Schedule &schedule) {
   if (func.isExternal()) throw Error("@" + func.getName().str() + " has no body");
+  if (func.getNumResults() == 0)
+    throw Error("@" + func.getName().str() + " returns nothing: there is nothing to compute");
   checkLowerable(func);
   configureLlvmCodegen(); // before anything of it is compiled
   LoweredFunction lowered;

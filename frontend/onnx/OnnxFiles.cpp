@@ -66,12 +66,13 @@ Tensor tensorFromProto(const onnx::TensorProto &proto, const std::string &where)
     dtype = DType::I64;
     isBool = true;
     break;
+  case onnx::TensorProto::UNDEFINED: throw Error(where + ": the tensor has no element type");
   default:
-    throw Error(where + ": unsupported tensor element type " +
-                onnx::TensorProto::DataType_Name(onnx::TensorProto::DataType(proto.data_type())));
+    throw UnsupportedError(where + ": unsupported tensor element type " +
+                           onnx::TensorProto::DataType_Name(onnx::TensorProto::DataType(proto.data_type())));
   }
   if (proto.has_data_location() && proto.data_location() == onnx::TensorProto::EXTERNAL)
-    throw Error(where + ": tensors stored in external files are not supported");
+    throw UnsupportedError(where + ": tensors stored in external files are not supported");
   // Sizes are checked before allocating, so a corrupt file cannot ask for
   // more memory than its data fills.
   if (proto.has_raw_data()) {

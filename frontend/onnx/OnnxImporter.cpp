@@ -125,6 +125,8 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
   context.getOrLoadDialect<NablaDialect>();
   context.getOrLoadDialect<mlir::StandardOpsDialect>();
   const onnx::GraphProto &graph = model.graph();
+  // An empty file parses as a model without a graph: it computes nothing.
+  if (graph.output_size() == 0) throw Error("the model's graph has no outputs");
   int64_t opset = defaultOpset(model);
 
   mlir::OpBuilder b(&context);

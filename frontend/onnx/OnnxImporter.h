@@ -18,6 +18,7 @@
 // the attribute; malformed models throw nabla::Error.
 #pragma once
 
+#include "frontend/onnx/OnnxFiles.h"
 #include "runtime/Error.h"
 #include "runtime/Tensor.h"
 
@@ -32,14 +33,6 @@
 #include <vector>
 
 namespace nabla::onnx_io {
-
-/// A well-formed model that uses something nabla does not support (an op, an
-/// attribute value, an element type). The conformance runner counts these as
-/// skips; every other Error is a failure.
-class UnsupportedError : public Error {
-public:
-  using Error::Error;
-};
 
 struct ImportOptions {
   /// Graph inputs whose values are fixed at import time. nabla ops take

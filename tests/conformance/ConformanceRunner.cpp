@@ -105,6 +105,12 @@ int main(int argc, char **argv) {
         entry.path().filename().string().find(options.filter) != std::string::npos)
       tests.push_back(entry.path());
   std::sort(tests.begin(), tests.end());
+  if (tests.empty()) { // a wrong directory or filter must not read as a clean run
+    std::cerr << "nabla-onnx-conformance: no test directories in " << options.root
+              << (options.filter.empty() ? "" : " whose name contains '" + options.filter + "'")
+              << "\n";
+    return 2;
+  }
 
   mlir::DialectRegistry registry;
   registerNablaDialects(registry);
