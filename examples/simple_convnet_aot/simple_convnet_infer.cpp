@@ -13,6 +13,7 @@
 #include "simple_convnet.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -68,6 +69,10 @@ Options parse(int argc, char **argv) {
       std::fputs(kUsage, stdout);
       std::exit(0);
     }
+    static const char *const kFlags[] = {"--weights", "--data",  "--predictions", "--logits",
+                                         "--limit",   "--show", "--bench-seconds"};
+    if (std::find(std::begin(kFlags), std::end(kFlags), flag) == std::end(kFlags))
+      usage("unknown option " + flag);
     if (i + 1 >= argc) usage("missing value after " + flag);
     const char *value = argv[++i];
     if (flag == "--weights") o.weights = value;
@@ -76,12 +81,34 @@ Options parse(int argc, char **argv) {
     else if (flag == "--logits") o.logits = value;
     else if (flag == "--limit") o.limit = number<int64_t>(flag, value);
     else if (flag == "--show") o.show = number<int64_t>(flag, value);
-    else if (flag == "--bench-seconds") o.benchSeconds = number<double>(flag, value);
-    else usage("unknown option " + flag);
+    else o.benchSeconds = number<double>(flag, value); // --bench-seconds
   }
   if (o.weights.empty()) usage("--weights is required");
   return o;
 }
+
+/// An optional output file (`path` empty: none), with the errno of a failed
+/// open, write or close.
+struct OutputFile {
+  std::string path;
+  FILE *file = nullptr;
+  int error = 0;
+  explicit OutputFile(std::string p) : path(std::move(p)) {
+    if (path.empty()) return;
+    file = std::fopen(path.c_str(), "w");
+    if (!file) error = errno;
+  }
+  ~OutputFile() { close(); }
+  bool ok() const { return path.empty() || file; }
+  /// Closes the file; false (and `error`) if any write or the close failed.
+  bool close() {
+    if (!file) return ok();
+    bool failed = std::ferror(file) != 0;
+    if (std::fclose(file) != 0 || failed) error = errno ? errno : EIO;
+    file = nullptr;
+    return error == 0;
+  }
+};
 
 int argmax(const float *row) {
   return int(std::max_element(row, row + kClassCount) - row);
@@ -119,11 +146,29 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "simple_convnet_infer: %s\n", error.c_str());
     return 1;
   }
+  if (test.count == 0) {
+    std::fprintf(stderr, "simple_convnet_infer: %s has no test images\n", options.data.c_str());
+    return 1;
+  }
+  for (size_t i = 0; i < test.labels.size(); ++i)
+    if (test.labels[i] < 0 || test.labels[i] >= kClassCount) {
+      std::fprintf(stderr, "simple_convnet_infer: label %d of test image %zu is not a class (0-%lld)\n",
+                   test.labels[i], i, (long long)kClassCount - 1);
+      return 1;
+    }
   if (test.rows * test.cols != kImage) {
     std::fprintf(stderr, "simple_convnet_infer: images are %lldx%lld, the model takes %lld pixels\n",
                  (long long)test.rows, (long long)test.cols, (long long)kImage);
     return 1;
   }
+  // The output files are opened before the work, so a bad path fails at once.
+  OutputFile predictions(options.predictions), logitsFile(options.logits);
+  for (const OutputFile *f : {&predictions, &logitsFile})
+    if (!f->ok()) {
+      std::fprintf(stderr, "simple_convnet_infer: cannot write %s: %s\n", f->path.c_str(),
+                   std::strerror(f->error));
+      return 1;
+    }
   simple_convnet_model *model = simple_convnet_create(options.weights.c_str());
   if (!model) {
     std::fprintf(stderr, "simple_convnet_infer: %s\n", simple_convnet_last_error());
@@ -142,8 +187,6 @@ int main(int argc, char **argv) {
     }
   }
   int64_t correct = 0;
-  FILE *predictions = options.predictions.empty() ? nullptr : std::fopen(options.predictions.c_str(), "w");
-  FILE *logitsFile = options.logits.empty() ? nullptr : std::fopen(options.logits.c_str(), "w");
   for (int64_t i = 0; i < test.count; ++i) {
     const float *row = &logits[size_t(i * kClassCount)];
     int predicted = argmax(row);
@@ -151,13 +194,18 @@ int main(int argc, char **argv) {
     if (i < options.show)
       std::printf("image %4lld: %-11s (label: %s)\n", (long long)i, kClasses[predicted],
                   kClasses[test.labels[size_t(i)]]);
-    if (predictions) std::fprintf(predictions, "%d\n", predicted);
-    if (logitsFile)
+    if (predictions.file) std::fprintf(predictions.file, "%d\n", predicted);
+    if (logitsFile.file)
       for (int64_t c = 0; c < kClassCount; ++c)
-        std::fprintf(logitsFile, "%.9g%c", row[c], c + 1 < kClassCount ? ' ' : '\n');
+        std::fprintf(logitsFile.file, "%.9g%c", row[c], c + 1 < kClassCount ? ' ' : '\n');
   }
-  if (predictions) std::fclose(predictions);
-  if (logitsFile) std::fclose(logitsFile);
+  for (OutputFile *f : {&predictions, &logitsFile})
+    if (!f->close()) {
+      std::fprintf(stderr, "simple_convnet_infer: writing %s failed: %s\n", f->path.c_str(),
+                   std::strerror(f->error));
+      simple_convnet_destroy(model);
+      return 1;
+    }
   std::printf("test accuracy: %.2f%% (%lld of %lld images)\n", 100.0 * double(correct) / double(test.count),
               (long long)correct, (long long)test.count);
 

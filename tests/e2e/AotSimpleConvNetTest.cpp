@@ -83,6 +83,49 @@ TEST(AotSimpleConvNetTest, InferBinaryHelpAndBadArguments) {
   Exec endless = run(std::string(NABLA_INFER_BINARY) + " --weights w --bench-seconds inf");
   EXPECT_EQ(endless.status, 2);
   EXPECT_NE(endless.output.find("not 'inf'"), std::string::npos) << endless.output;
+  Exec unknown = run(std::string(NABLA_INFER_BINARY) + " --weights w --bogus");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.output.find("unknown option --bogus"), std::string::npos) << unknown.output;
+}
+
+/// An IDX file of unsigned bytes: the header (type 0x08, rank, big-endian
+/// dimensions), then `data`. Written uncompressed under its .gz name, which
+/// zlib reads as it is.
+void writeIdx(const std::string &path, const std::vector<uint32_t> &dims,
+              const std::vector<uint8_t> &data) {
+  std::vector<uint8_t> bytes = {0, 0, 0x08, uint8_t(dims.size())};
+  for (uint32_t d : dims)
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(uint8_t(d >> shift));
+  bytes.insert(bytes.end(), data.begin(), data.end());
+  nabla::testing::writeBytes(path, bytes);
+}
+
+// Checked before the weights are read: the weights path need not exist.
+TEST(AotSimpleConvNetTest, InferBinaryRejectsBadDataAndOutputs) {
+  TempDir dir;
+  std::string binary = std::string(NABLA_INFER_BINARY) + " --weights w --bench-seconds 0 --data ";
+  std::filesystem::create_directories(dir.file("labels"));
+  writeIdx(dir.file("labels/t10k-images-idx3-ubyte.gz"), {2, 28, 28}, std::vector<uint8_t>(2 * 784));
+  writeIdx(dir.file("labels/t10k-labels-idx1-ubyte.gz"), {2}, {3, 11});
+  Exec label = run(binary + dir.file("labels"));
+  EXPECT_EQ(label.status, 1);
+  EXPECT_NE(label.output.find("label 11 of test image 1 is not a class (0-9)"), std::string::npos)
+      << label.output;
+
+  std::filesystem::create_directories(dir.file("none"));
+  writeIdx(dir.file("none/t10k-images-idx3-ubyte.gz"), {0, 28, 28}, {});
+  writeIdx(dir.file("none/t10k-labels-idx1-ubyte.gz"), {0}, {});
+  Exec none = run(binary + dir.file("none"));
+  EXPECT_EQ(none.status, 1);
+  EXPECT_NE(none.output.find("has no test images"), std::string::npos) << none.output;
+
+  std::filesystem::create_directories(dir.file("good"));
+  writeIdx(dir.file("good/t10k-images-idx3-ubyte.gz"), {2, 28, 28}, std::vector<uint8_t>(2 * 784));
+  writeIdx(dir.file("good/t10k-labels-idx1-ubyte.gz"), {2}, {3, 4});
+  Exec unwritable = run(binary + dir.file("good") + " --predictions " + dir.file("missing/p.txt"));
+  EXPECT_EQ(unwritable.status, 1);
+  EXPECT_NE(unwritable.output.find("cannot write " + dir.file("missing/p.txt")), std::string::npos)
+      << unwritable.output;
 }
 /// Shared by the tests below (trained once): a briefly trained SimpleConvNet
 /// (30 Adam steps: varied, confident predictions), its weights file written
