@@ -5,6 +5,12 @@
 
 namespace nabla::examples {
 
+namespace {
+/// The larger of the two, or NaN if either is: std::max drops a NaN
+/// second argument, and a check that met a NaN must not report agreement.
+double maxKeepingNaN(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); }
+} // namespace
+
 std::vector<GradientCheckResult> checkGradients(const CompiledFunction &loss, const CompiledFunction &grad,
                                                 const NamedTensors &args, double h, int64_t maxEntries) {
   NamedTensors backprop = callByName(grad, args);
@@ -30,8 +36,8 @@ std::vector<GradientCheckResult> checkGradients(const CompiledFunction &loss, co
       double minus = callByName(loss, perturbed).at("loss").at(0);
       values[i] = saved;
       double numerical = (plus - minus) / (double(up) - double(down));
-      r.maxAbsDiff = std::max(r.maxAbsDiff, std::abs(numerical - g.at(i)));
-      r.maxAbsGrad = std::max(r.maxAbsGrad, std::abs(g.at(i)));
+      r.maxAbsDiff = maxKeepingNaN(r.maxAbsDiff, std::abs(numerical - g.at(i)));
+      r.maxAbsGrad = maxKeepingNaN(r.maxAbsGrad, std::abs(g.at(i)));
     }
     results.push_back(r);
   }

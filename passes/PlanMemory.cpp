@@ -13,16 +13,27 @@
 #include "runtime/MemoryPlan.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
 namespace nabla {
 namespace {
 
+/// The most bytes one planned buffer may take (256 TiB): far above any
+/// machine, and low enough that the plan's sums of sizes, offsets and
+/// alignment padding cannot overflow int64.
+constexpr int64_t kMaxBufferBytes = int64_t(1) << 48;
+
+/// Bytes of `type` with its dynamic dimensions at `batch`, or -1 when that
+/// exceeds kMaxBufferBytes (a huge --batch would otherwise wrap around).
 int64_t bytesOf(RankedTensorType type, int64_t batch) {
-  int64_t elements = 1;
-  for (int64_t d : type.getShape()) elements *= ShapedType::isDynamic(d) ? batch : d;
-  return elements * int64_t((type.getElementTypeBitWidth() + 7) / 8);
+  int64_t bytes = int64_t((type.getElementTypeBitWidth() + 7) / 8);
+  for (int64_t d : type.getShape())
+    if (llvm::MulOverflow(bytes, ShapedType::isDynamic(d) ? batch : d, bytes) ||
+        bytes > kMaxBufferBytes)
+      return -1;
+  return bytes;
 }
 
 /// The last step at which `user` reads its operands: an inlined op reads
@@ -63,7 +74,14 @@ struct PlanMemory : PlanMemoryBase<PlanMemory> {
                                      [](Operation *user) { return isa<ReturnOp>(user); });
         // Returned values live in the caller's buffers; inlined ones nowhere.
         if (!type || returned || op.hasAttr("nabla.inline")) continue;
-        BufferLifetime lifetime{bytesOf(type, batch), step[&op], step[&op]};
+        int64_t bytes = bytesOf(type, batch);
+        if (bytes < 0) {
+          op.emitError("--nabla-plan-memory: result ")
+              << result.getResultNumber() << " (" << type << ") at batch " << batch.getValue()
+              << " needs more than 2^48 bytes";
+          return signalPassFailure();
+        }
+        BufferLifetime lifetime{bytes, step[&op], step[&op]};
         for (Operation *user : result.getUsers())
           lifetime.lastStep = std::max(lifetime.lastStep, readStep(body, step, user));
         lifetimes.push_back(lifetime);

@@ -1,6 +1,7 @@
 // RUN: nabla-opt --split-input-file --nabla-plan-memory %s | FileCheck %s
 // RUN: nabla-opt --split-input-file --nabla-plan-memory=batch=100 %s | FileCheck %s --check-prefix=BATCH
 // RUN: not nabla-opt --nabla-plan-memory=batch=0 %s 2>&1 | FileCheck %s --check-prefix=INVALID
+// RUN: not nabla-opt --split-input-file --nabla-plan-memory=batch=9223372036854775807 %s 2>&1 | FileCheck %s --check-prefix=HUGE
 
 // A chain: each value dies when the next is made, so two buffers alternate.
 // 16 floats = 64 bytes each; the returned value goes to the caller (-1).
@@ -14,6 +15,8 @@
 // BATCH-LABEL: func @chain
 // BATCH-SAME: arena_bytes = 3200 : i64, batch = 100 : i64, buffers = 3 : i64, live_peak_bytes = 3200 : i64, unplanned_bytes = 4800 : i64
 // INVALID: error: --nabla-plan-memory: batch must be at least 1, got 0
+// A batch whose buffers would wrap int64 around: an error, not a tiny arena.
+// HUGE: error: --nabla-plan-memory: result 0 ('tensor<?x{{.*}}xf32>') at batch 9223372036854775807 needs more than 2^48 bytes
 func @chain(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %a = nabla.relu %x : tensor<?x4xf32>
   %b = nabla.exp %a : tensor<?x4xf32>
