@@ -265,6 +265,27 @@ TEST(AotSimpleConvNetTest, NablacReportsBadAotRequests) {
                          dir.file("absent.pb") + " -o " + dir.file("x"));
   EXPECT_NE(noCheckpoint.status, 0);
   EXPECT_NE(noCheckpoint.output.find("absent.pb"), std::string::npos) << noCheckpoint.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x"))) << "a failed request left its -o directory";
+}
+
+// The outputs are built aside and moved into place only when all of them are
+// made: a failure leaves the earlier outputs as they were, and no partial ones.
+TEST(AotSimpleConvNetTest, FailedAotLeavesTheOutputDirectoryAsItWas) {
+  TempDir dir;
+  std::string out = dir.file("out");
+  std::filesystem::create_directories(out + "/simple_convnet.h"); // in the header's way
+  nabla::testing::writeBytes(out + "/simple_convnet.a", {'o', 'l', 'd'});
+  Exec blocked = run(std::string(NABLA_NABLAC) + " --model simple_convnet --target host -o " + out);
+  EXPECT_EQ(blocked.status, 1) << blocked.output;
+  EXPECT_NE(blocked.output.find("cannot write " + out + "/simple_convnet.h: it is a directory"),
+            std::string::npos)
+      << blocked.output;
+  EXPECT_EQ(nabla::testing::readBytes(out + "/simple_convnet.a"), (std::vector<uint8_t>{'o', 'l', 'd'}));
+  std::vector<std::string> left;
+  for (const auto &entry : std::filesystem::directory_iterator(out))
+    left.push_back(entry.path().filename().string());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"simple_convnet.a", "simple_convnet.h"}));
 }
 
 std::string readFile(const std::string &path) {
