@@ -254,8 +254,29 @@ double Trainer::accuracy(const Dataset &data, int64_t limit) {
   return double(correct) / double(total);
 }
 
+namespace {
+/// Throws unless each sample of `data` has the shape that `function`'s
+/// "input" argument takes per sample: checked before training, so a test set
+/// of the wrong image size fails at once, not after the first epoch.
+void checkSampleShape(const Dataset &data, const CompiledFunction &function, const char *which) {
+  for (const ArgumentInfo &arg : function.inputs()) {
+    if (arg.role != "input") continue;
+    Shape images = data.images.shape();
+    if (images.size() == arg.shape.size() && std::equal(images.begin() + 1, images.end(), arg.shape.begin() + 1))
+      return;
+    std::string takes = "[";
+    for (size_t d = 0; d < arg.shape.size(); ++d)
+      takes += (d ? ", " : "") + (arg.shape[d] < 0 ? std::string("?") : std::to_string(arg.shape[d]));
+    throw Error(std::string("the ") + which + " images are " + shapeToString(images) +
+                "; the model takes " + takes + "] (? = any batch)");
+  }
+}
+} // namespace
+
 const History &Trainer::fit(const Dataset &train, const Dataset *test) {
   if (train.size() == 0) throw Error("the training set has no images");
+  checkSampleShape(train, *trainStep_, "training");
+  if (test) checkSampleShape(*test, *forward_, "test");
   BatchIterator batches(train, {.batchSize = options_.batchSize, .shuffle = true, .seed = options_.seed});
   BatchBuffers buffers = batches.allocateBuffers();
   if (!options_.outDir.empty()) createDirectories(options_.outDir);

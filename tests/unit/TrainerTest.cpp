@@ -168,6 +168,17 @@ TEST(Trainer, RejectsOptionsThatTrainNothing) {
   expectError([&] { t.fit(empty, nullptr); }, {"the training set has no images"});
 }
 
+TEST(Trainer, RejectsImagesOfAnotherShapeBeforeTraining) {
+  Fixture f;
+  Trainer t = f.trainer(sgd(0.1, 1));
+  Dataset square = f.test;
+  square.images = square.images.reshaped({square.size(), 28, 28});
+  std::string message = expectError([&] { t.fit(f.train, &square); }, {"the test images are [300, 28, 28]"});
+  EXPECT_NE(message.find("the model takes [?, 784]"), std::string::npos) << message;
+  EXPECT_EQ(t.stepsTaken(), 0);
+  expectError([&] { t.fit(square, nullptr); }, {"the training images are [300, 28, 28]"});
+}
+
 TEST(Trainer, NanLossStopsAndKeepsParameters) {
   Fixture f;
   ParameterStore params = f.model.initialParameters(1);
