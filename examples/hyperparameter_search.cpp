@@ -94,8 +94,10 @@ int main(int argc, char **argv) {
   try {
     s.apply();
     Dataset data = s.trainSet(true);
-    if (s.validationSize <= 0 || s.validationSize >= data.size())
-      throw Error("--validation-size must be between 0 and the " + std::to_string(data.size()) + " training images");
+    if (s.validationSize >= data.size())
+      throw Error("--validation-size is " + std::to_string(s.validationSize) + ", at most " +
+                  std::to_string(data.size() - 1) + " of the " + std::to_string(data.size()) +
+                  " training images (some must remain to train on)");
     // The book shuffles, then takes the first 20% as validation.
     TrainValidationSplit split = splitValidation(data, s.validationSize, s.seed, ValidationSide::First);
     ModelBuilder model("mlp6");

@@ -19,7 +19,7 @@ int main(int argc, char **argv) {
   uint64_t seed = 0;
   bool noFuse = false, im2col = false, quiet = false;
   app.add_option("--epochs", epochs, "epochs to train")->capture_default_str()->check(cli::atLeast(1));
-  app.add_option("--optimizer", optimizer, "sgd, momentum, nesterov, adagrad, rmsprop or adam")
+  app.add_option("--optimizer", optimizer, optimizerNames())
       ->capture_default_str();
   app.add_option("--lr", lr, "learning rate")->capture_default_str()->check(cli::positiveFinite());
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));

@@ -14,6 +14,7 @@ std::string describeLocation(Location loc) {
   if (auto file = loc.dyn_cast<FileLineColLoc>())
     return (file.getFilename().str() + ":" + std::to_string(file.getLine()) + ":" +
             std::to_string(file.getColumn()));
+  if (auto named = loc.dyn_cast<NameLoc>()) return named.getName().str(); // an ONNX node's
   std::string s;
   llvm::raw_string_ostream os(s);
   loc.print(os);

@@ -71,7 +71,7 @@ public:
     ModuleOp module = getOperation();
     auto func = module.lookupSymbol<FuncOp>(functionName);
     if (!func) {
-      module.emitError("--nabla-autodiff: no function @") << functionName << " to differentiate";
+      emitError(module.getLoc(), "--nabla-autodiff: no function @") << functionName << " to differentiate";
       return signalPassFailure();
     }
     if (failed(differentiate(module, func))) signalPassFailure();

@@ -37,16 +37,16 @@ LogicalResult TrainStepPass::build(ModuleOp module) {
   try {
     kind = parseOptimizer(optimizer);
   } catch (const Error &e) {
-    return module.emitError("--nabla-train-step: ") << e.what();
+    return emitError(module.getLoc(), "--nabla-train-step: ") << e.what();
   }
   std::string gradName = functionName + "_grad", stepName = functionName + "_train_step";
   auto grad = module.lookupSymbol<FuncOp>(gradName);
   auto original = module.lookupSymbol<FuncOp>(functionName);
   if (!grad || !original)
-    return module.emitError("--nabla-train-step: needs @")
+    return emitError(module.getLoc(), "--nabla-train-step: needs @")
            << functionName << " and @" << gradName << " (run --nabla-autodiff first)";
   if (module.lookupSymbol(stepName))
-    return module.emitError("--nabla-train-step: @") << stepName << " already exists";
+    return emitError(module.getLoc(), "--nabla-train-step: @") << stepName << " already exists";
 
   MLIRContext *context = module.getContext();
   FuncOp step = grad.clone();
@@ -118,7 +118,7 @@ LogicalResult TrainStepPass::build(ModuleOp module) {
     }
   } catch (const Error &e) {
     step.erase();
-    return module.emitError("--nabla-train-step: ") << e.what();
+    return emitError(module.getLoc(), "--nabla-train-step: ") << e.what();
   }
   results.append(newSlots.begin(), newSlots.end());
   names.insert(names.end(), slotNames.begin(), slotNames.end());

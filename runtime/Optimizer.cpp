@@ -24,13 +24,16 @@ const char *optimizerName(OptimizerKind kind) {
   return "?";
 }
 
+std::string optimizerNames() {
+  std::string names;
+  for (OptimizerKind kind : kAll) names += (names.empty() ? "" : ", ") + std::string(optimizerName(kind));
+  return names;
+}
+
 OptimizerKind parseOptimizer(const std::string &name) {
-  std::string valid;
-  for (OptimizerKind kind : kAll) {
+  for (OptimizerKind kind : kAll)
     if (name == optimizerName(kind)) return kind;
-    valid += (valid.empty() ? "" : ", ") + std::string(optimizerName(kind));
-  }
-  throw Error("unknown optimizer '" + name + "' (choose one of " + valid + ")");
+  throw Error("unknown optimizer '" + name + "' (choose one of " + optimizerNames() + ")");
 }
 
 std::vector<std::string> optimizerSlots(OptimizerKind kind) {

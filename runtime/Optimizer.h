@@ -31,6 +31,8 @@ enum class OptimizerKind { SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam };
 const char *optimizerName(OptimizerKind kind);
 /// Parses those names; throws nabla::Error listing the valid ones.
 OptimizerKind parseOptimizer(const std::string &name);
+/// Those names, comma-separated, for help texts and errors.
+std::string optimizerNames();
 
 /// State tensors per parameter, each shaped like it: momentum/nesterov "v",
 /// adagrad/rmsprop "h", adam "m" and "v".

@@ -6,6 +6,7 @@
 #include "frontend/onnx/ImportContext.h"
 #include "frontend/onnx/OnnxFiles.h"
 #include "ir/Dialect.h"
+#include "ir/OpBuild.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -178,7 +179,8 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto &node = graph.node(i);
     std::string label = node.name().empty() ? "node " + std::to_string(i) : node.name();
-    ctx.setNode(&node, i, mlir::NameLoc::get(b.getStringAttr(label + " (" + node.op_type() + ")")));
+    mlir::Location loc = mlir::NameLoc::get(b.getStringAttr(label + " (" + node.op_type() + ")"));
+    ctx.setNode(&node, i, loc);
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       ctx.unsupported("operator domain '" + node.domain() + "' unsupported");
     if (opset == 0) ctx.malformed("the model imports no version of the default ONNX operator set");
@@ -195,8 +197,11 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
       throw;
     } catch (const Error &e) {
       rejectNonF32Inputs(ctx, node);
-      // Otherwise a shape error from op construction: name the node.
-      ctx.malformed(e.what());
+      // Otherwise a shape error from op construction, which names the op's
+      // location; malformed() names the node instead.
+      std::string what = e.what(), located = describeLocation(loc) + ": ";
+      if (what.rfind(located, 0) == 0) what.erase(0, located.size());
+      ctx.malformed(what);
     }
     // Builders check shapes, not element types: verify what this node built
     // so an integer Max, say, is reported here rather than by a later pass.

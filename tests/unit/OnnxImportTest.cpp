@@ -197,6 +197,21 @@ TEST(OnnxImport, ZeroStrideIsAnErrorThatNamesTheNodeOnce) {
   EXPECT_EQ(message.find("(MaxPool)"), message.rfind("(MaxPool)")) << message;
 }
 
+// A shape error from building the op (the verifier's message) names the node
+// once too, and prints no MLIR location.
+TEST(OnnxImport, OpShapeErrorNamesTheNodeOnce) {
+  ModelMaker m;
+  m.input("a", {2, 3});
+  m.input("b", {4, 5});
+  m.node("MatMul", {"a", "b"}, {"y"});
+  m.output("y");
+  mlir::MLIRContext context;
+  std::string message = expectError([&] { onnx_io::importOnnx(m.model, context); },
+                                    {"node 0 (MatMul): ", "contracts 3 with 4"});
+  EXPECT_EQ(message.find("(MatMul)"), message.rfind("(MatMul)")) << message;
+  EXPECT_EQ(message.find("loc("), std::string::npos) << message;
+}
+
 TEST(OnnxImport, UndefinedInputIsAnError) {
   ModelMaker m;
   m.input("x", {2});

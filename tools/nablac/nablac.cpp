@@ -216,7 +216,7 @@ void emitHalide(mlir::ModuleOp module, const std::string &entry, const std::stri
 } // namespace
 
 int main(int argc, char **argv) {
-  CLI::App app{"nablac: compile nabla models and emit them at any stage"};
+  CLI::App app{"nablac: compile nabla models and emit them at any stage", "nablac"};
   Options o;
   std::string input, model, emit = "mlir", output = "-";
   app.add_option("input", input, "a .mlir or .onnx file ('-' for .mlir on stdin)");
@@ -233,7 +233,8 @@ int main(int argc, char **argv) {
   app.add_option("--function", o.function,
                  "the loss function to differentiate (-emit=onnx: the function to export)")
       ->capture_default_str();
-  app.add_option("--optimizer", o.optimizer, "optimizer of the training step")->capture_default_str();
+  app.add_option("--optimizer", o.optimizer, "optimizer of the training step: " + optimizerNames())
+      ->capture_default_str();
   app.add_option("--entry", o.entry,
                  "function for halide-stmt/llvm/asm/jit (default: <function>_train_step, "
                  "forward or main)");
@@ -243,7 +244,8 @@ int main(int argc, char **argv) {
       ->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--runs", o.runs, "jit: timed calls after the first")
       ->capture_default_str()->check(cli::atLeast(1));
-  app.add_flag("!--no-fuse", o.fuse, "skip --nabla-fuse-conv-bias-relu");
+  bool noFuse = false;
+  app.add_flag("--no-fuse", noFuse, "skip --nabla-fuse-conv-bias-relu");
   app.add_flag("--im2col", o.im2col, "lower conv and pooling to im2col + GEMM (mlir-fused and the backend stages)");
   app.add_flag("--print-ir-after-all", o.printIrAfterAll, "print the module after every pass (stderr)");
   app.add_option("--dump-ir-dir", o.dumpIrDir, "write DIR/NN-<pass>.mlir after every pass");
@@ -263,6 +265,7 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     return app.exit(e);
   }
+  o.fuse = !noFuse;
 
   try {
     if (input.empty() == model.empty()) throw Error("give either an input file or --model");
