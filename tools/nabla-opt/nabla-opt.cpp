@@ -7,6 +7,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -17,6 +18,14 @@ int main(int argc, char **argv) {
   mlir::registerSymbolDCEPass();
   mlir::registerInlinerPass();
   nabla::registerNablaPasses();
+  // The options registered so far are LLVM's own (hundreds of code generator
+  // flags for every target libLLVM holds); MLIR's and the passes' come
+  // inside MlirOptMain. Hidden, they still work and --help-hidden lists them.
+  for (auto &option : llvm::cl::getRegisteredOptions()) {
+    llvm::StringRef name = option.getKey();
+    if (!name.startswith("help") && name != "version")
+      option.getValue()->setHiddenFlag(llvm::cl::Hidden);
+  }
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "nabla optimizer driver\n", registry));
 }
