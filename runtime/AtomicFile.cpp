@@ -99,7 +99,8 @@ void createDirectories(const std::string &dir) {
   std::filesystem::create_directories(dir, error);
   if (error) throw Error("cannot create directory '" + dir + "': " + error.message());
   // create_directories reports no error when `dir` exists as a file.
-  if (!std::filesystem::is_directory(dir)) throw Error("cannot create directory '" + dir + "': a file of that name is in the way");
+  if (!std::filesystem::is_directory(dir))
+    throw Error("cannot create directory '" + dir + "': a file of that name is in the way");
 }
 
 } // namespace nabla

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <map>
 #include <regex>
@@ -16,24 +17,34 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+
 namespace {
 
 namespace fs = std::filesystem;
 
 /// Runs an example from the build's bin directory; returns its stdout and
 /// fails the test if it exits non-zero.
-std::string runExample(const std::string &name, const std::string &args) {
+/// Runs example `name` with `args`: its exit status (-1: it did not exit, a
+/// crash) and everything it printed.
+std::pair<int, std::string> runCommand(const std::string &name, const std::string &args) {
   std::string command = std::string(NABLA_EXAMPLES_DIR) + "/" + name + " " + args + " 2>&1";
   FILE *pipe = popen(command.c_str(), "r");
   if (!pipe) {
     ADD_FAILURE() << "cannot run " << command;
-    return "";
+    return {-1, ""};
   }
   std::string output;
   char buffer[4096];
   while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
   int status = pclose(pipe);
-  EXPECT_EQ(status, 0) << command << " printed:\n" << output;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+/// Runs an example that must succeed; what it printed.
+std::string runExample(const std::string &name, const std::string &args) {
+  auto [status, output] = runCommand(name, args);
+  EXPECT_EQ(status, 0) << name << " " << args << " printed:\n" << output;
   return output;
 }
 
@@ -193,6 +204,52 @@ TEST(Examples, GradientDescentEndpoints) {
   EXPECT_NEAR(tiny[3], 4, 1e-7);
   EXPECT_NE(tiny[2], -3); // but it moved a little, as in the book
   expectPng(dir / "gradient_descent.png", 1040, 480);
+}
+
+// The flagship, briefly: it learns, and writes its history and checkpoint.
+TEST(Examples, SimpleConvNetTrainsAndWritesItsRun) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  fs::path dir = outDir("simple_convnet");
+  std::string out = runExample("simple_convnet", "--train-limit 2000 --test-limit 500 --quiet --out " +
+                                                     dir.string());
+  std::vector<double> accuracy = numbersAfter(out, "simple_convnet: test accuracy ");
+  ASSERT_EQ(accuracy.size(), 2u); // percent, epochs
+  EXPECT_GT(accuracy[0], 50);
+  EXPECT_EQ(accuracy[1], 1);
+  for (const char *file : {"history.csv", "checkpoint.pb"}) EXPECT_TRUE(fs::exists(dir / file)) << file;
+}
+
+// Bad arguments: a message naming the option and the value, a non-zero
+// exit, never a crash (seven lessons once segfaulted on 0 epochs or
+// iterations, two divided by zero on --batch 0, an --out in the way of a
+// file aborted on an uncaught exception).
+TEST(Examples, BadArgumentsGetAMessageAndANonZeroExit) {
+  fs::path dir = outDir("bad_arguments");
+  std::string file = (dir / "a_file").string();
+  std::ofstream(file) << "not a directory";
+  struct Case {
+    std::string example, args, message;
+  };
+  for (const Case &c : std::vector<Case>{
+           {"simple_convnet", "--epochs 0", "--epochs: must be at least 1, got 0"},
+           {"simple_convnet", "--lr -1", "--lr: must be a finite number above 0, got -1"},
+           {"simple_convnet", "--train-limit -5", "--train-limit: must be at least 0, got -5"},
+           {"two_layer_net", "--batch 0", "--batch: must be at least 1, got 0"},
+           {"two_layer_net", "--check-h nan", "--check-h: must be a finite number above 0, got nan"},
+           {"deep_convnet", "--batch 0", "--batch: must be at least 1, got 0"},
+           {"optimizer_compare", "--iterations 0", "--iterations: must be at least 1, got 0"},
+           {"weight_init_compare", "--iterations 0", "--iterations: must be at least 1, got 0"},
+           {"overfitting", "--dropout 1.5", "--dropout: must be at least 0 and below 1, got 1.5"},
+           {"simple_convnet_filters", "--epochs 0", "--epochs: must be at least 1, got 0"},
+           {"augmentation", "--variants bogus", "--variants: bogus not in"},
+           {"gradient_descent", "--steps 99999999999999999999", "--steps: 99999999999999999999 is out of range"},
+           {"activations", "--out " + file, "cannot create directory '" + file + "'"},
+           {"overfitting", "--out " + file, "cannot create directory '" + file + "'"},
+       }) {
+    auto [status, output] = runCommand(c.example, c.args);
+    EXPECT_GT(status, 0) << c.example << " " << c.args << " printed:\n" << output;
+    EXPECT_NE(output.find(c.message), std::string::npos) << c.example << " " << c.args << " printed:\n" << output;
+  }
 }
 
 TEST(Examples, TwoLayerNetGradientCheckAndCurves) {
