@@ -262,7 +262,9 @@ void checkSampleShape(const Dataset &data, const CompiledFunction &function, con
   for (const ArgumentInfo &arg : function.inputs()) {
     if (arg.role != "input") continue;
     Shape images = data.images.shape();
-    if (images.size() == arg.shape.size() && std::equal(images.begin() + 1, images.end(), arg.shape.begin() + 1))
+    auto fits = [](int64_t have, int64_t takes) { return takes < 0 || have == takes; }; // < 0: dynamic
+    if (images.size() == arg.shape.size() &&
+        std::equal(images.begin() + 1, images.end(), arg.shape.begin() + 1, fits))
       return;
     std::string takes = "[";
     for (size_t d = 0; d < arg.shape.size(); ++d)
