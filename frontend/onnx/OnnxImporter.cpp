@@ -129,6 +129,10 @@ OnnxImport importOnnx(const onnx::ModelProto &model, mlir::MLIRContext &context,
   // An empty file parses as a model without a graph: it computes nothing.
   if (graph.output_size() == 0) throw Error("the model's graph has no outputs");
   int64_t opset = defaultOpset(model);
+  if (opset > kNewestImportOpset)
+    throw UnsupportedError("the model imports version " + std::to_string(opset) +
+                           " of the default ONNX operator set; this importer knows versions up to " +
+                           std::to_string(kNewestImportOpset));
 
   mlir::OpBuilder b(&context);
   OnnxImport result;

@@ -34,6 +34,11 @@
 
 namespace nabla::onnx_io {
 
+/// The newest version of the default operator set the importer knows: ONNX
+/// 1.12's, as Debian ships it (and the exporter writes). A newer model is
+/// refused rather than read with older semantics of its ops.
+constexpr int64_t kNewestImportOpset = 17;
+
 struct ImportOptions {
   /// Graph inputs whose values are fixed at import time. nabla ops take
   /// shapes and axes as attributes, so an ONNX model that feeds Reshape's

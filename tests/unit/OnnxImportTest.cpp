@@ -97,6 +97,26 @@ TEST(OnnxImport, UnsupportedOpNamesNodeIndexNameAndOpType) {
   EXPECT_THROW(onnx_io::importOnnx(m.model, context), onnx_io::UnsupportedError) << message;
 }
 
+TEST(OnnxImport, NewerOperatorSetIsUnsupported) {
+  ModelMaker m(onnx_io::kNewestImportOpset + 1);
+  m.input("x", {2});
+  m.node("Relu", {"x"}, {"y"});
+  m.output("y");
+  mlir::MLIRContext context;
+  EXPECT_THROW(
+      {
+        try {
+          onnx_io::importOnnx(m.model, context);
+        } catch (const onnx_io::UnsupportedError &e) {
+          EXPECT_NE(std::string(e.what()).find("version 18 of the default ONNX operator set"),
+                    std::string::npos)
+              << e.what();
+          throw;
+        }
+      },
+      onnx_io::UnsupportedError);
+}
+
 TEST(OnnxImport, UnsupportedAttributeValueIsNamed) {
   ModelMaker m;
   m.input("x", {1, 1, 4, 4});
