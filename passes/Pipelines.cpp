@@ -10,6 +10,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -101,6 +102,15 @@ void enableIrDumps(mlir::PassManager &pm, const std::string &dir, mlir::ModuleOp
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) throw Error("cannot create IR dump directory " + dir + ": " + error.message());
+  // The dumps of an earlier run (NN-<pass>.mlir) would read as this run's
+  // later passes: they go, and nothing else in the directory does.
+  for (const auto &entry : std::filesystem::directory_iterator(dir, error)) {
+    std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && name.size() > 8 && std::isdigit(static_cast<unsigned char>(name[0])) &&
+        std::isdigit(static_cast<unsigned char>(name[1])) && name[2] == '-' &&
+        llvm::StringRef(name).endswith(".mlir"))
+      std::filesystem::remove(entry.path(), error);
+  }
   writeModule(input, dir + "/00-input.mlir");
   pm.addInstrumentation(std::make_unique<IrDumper>(dir));
 }

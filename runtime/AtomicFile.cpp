@@ -51,9 +51,31 @@ void writeAll(int fd, std::string_view contents, const std::string &tempPath) {
 
 } // namespace
 
-void writeFileAtomically(const std::string &path, std::string_view contents,
+void writeFileAtomically(const std::string &requested, std::string_view contents,
                          const std::function<void(AtomicWriteStage)> &hook) {
   namespace fs = std::filesystem;
+  std::error_code error;
+  // A symbolic link: the file it names is replaced (made when missing), and
+  // the link stays.
+  fs::path resolved = requested;
+  for (int hops = 0; fs::is_symlink(resolved, error) && hops < 40; ++hops) {
+    fs::path link = fs::read_symlink(resolved, error);
+    resolved = link.is_absolute() ? link : resolved.parent_path() / link;
+  }
+  std::string path = resolved.string();
+  // A device, pipe or socket (-o /dev/null, /dev/stdout): written through,
+  // never replaced by a regular file (as root a rename would replace the
+  // device node itself).
+  fs::file_status status = fs::status(path, error);
+  if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_directory(status)) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(path + ": cannot open for writing: " + errnoText());
+    TempFileGuard guard(""); // closes the descriptor; unlinks nothing
+    guard.setFd(fd);
+    writeAll(fd, contents, path);
+    if (::close(guard.release()) != 0) throw Error(path + ": close failed: " + errnoText());
+    return;
+  }
   const fs::path target(path);
   fs::path dir = target.parent_path();
   if (dir.empty()) dir = ".";

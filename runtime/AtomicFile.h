@@ -20,6 +20,8 @@ enum class AtomicWriteStage {
 /// before the rename, the temporary file is removed, `path` is untouched and
 /// nabla::Error is thrown naming the file and the failing step. `hook`, if
 /// set, runs at each AtomicWriteStage; if it throws, the write fails there.
+/// A symbolic link's target is replaced (the link stays); a device, pipe or
+/// socket is written through.
 void writeFileAtomically(const std::string &path, std::string_view contents,
                          const std::function<void(AtomicWriteStage)> &hook = {});
 

@@ -19,11 +19,13 @@ namespace nabla::halide {
 namespace {
 
 void checkName(const std::string &name) {
-  bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+  // A letter first: C reserves file-scope names that begin with an underscore.
+  bool ok = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0]));
   for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
   if (!ok)
     throw Error("AOT library name '" + name +
-                "' must be a C identifier (it prefixes the generated functions)");
+                "' must be a C identifier that starts with a letter (it prefixes the generated "
+                "functions)");
 }
 
 namespace fs = std::filesystem;

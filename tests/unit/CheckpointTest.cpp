@@ -263,6 +263,21 @@ TEST(CheckpointTest, FailedRenameRemovesTempFile) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() / "taken"));
 }
 
+// Through a symbolic link the file it names is replaced and the link stays;
+// a device is written through, never replaced by a regular file (as root a
+// rename over /dev/null would replace the device node).
+TEST(CheckpointTest, SavesThroughLinksAndIntoDevices) {
+  TempDir dir;
+  std::filesystem::create_symlink("real.ckpt", dir.path() / "link.ckpt");
+  saveCheckpoint(sampleCheckpoint(), dir.file("link.ckpt"));
+  EXPECT_TRUE(std::filesystem::is_symlink(dir.path() / "link.ckpt"));
+  EXPECT_EQ(loadCheckpoint(dir.file("real.ckpt")).step, sampleCheckpoint().step);
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"link.ckpt", "real.ckpt"}));
+
+  saveCheckpoint(sampleCheckpoint(), "/dev/null");
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+}
+
 TEST(CheckpointTest, MissingDirectory) {
   TempDir dir;
   expectError([&] { saveCheckpoint(sampleCheckpoint(), dir.file("no/such/dir/c.ckpt")); },

@@ -20,9 +20,12 @@ namespace {
 std::string libraryName(const std::string &source, bool file, const AotCommandOptions &options) {
   if (!options.name.empty()) return options.name;
   std::string stem = file ? std::filesystem::path(source).stem().string() : source;
+  if (file && source == "-") stem = "model"; // standard input has no name
   std::string name;
   for (char c : stem) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) name = "model_" + name;
+  // Leading digits are not C; a leading underscore makes reserved names
+  // (__model, _Model) once the prefix's own underscores follow.
+  if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) name = "model_" + name;
   return options.entry == "forward" ? name : name + "_" + options.entry;
 }
 

@@ -11,6 +11,7 @@
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
+#include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
 #include "runtime/Optimizer.h"
 #include "tools/CliChecks.h"
@@ -21,6 +22,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -28,6 +30,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -139,13 +143,13 @@ std::string defaultEntry(mlir::ModuleOp module, const Options &o) {
   throw Error("no @" + o.function + "_train_step, @forward or @main: name one with --entry");
 }
 
+/// Writes `text` to standard output ('-') or to file `output`, which is
+/// replaced only once the new text is complete (writeFileAtomically): a
+/// failed or interrupted run leaves the old file as it was.
 void writeText(const std::string &text, const std::string &output) {
-  if (output == "-") {
-    std::cout << text;
-    return;
-  }
-  std::ofstream out(output);
-  if (!(out << text)) throw Error("cannot write " + output);
+  if (output != "-") return writeFileAtomically(output, text);
+  std::cout << text << std::flush;
+  if (!std::cout) throw Error(std::string("cannot write to standard output: ") + std::strerror(errno));
 }
 
 struct LoadedModel {
@@ -202,15 +206,17 @@ void emitHalide(mlir::ModuleOp module, const std::string &entry, const std::stri
   halide::EmitKind kind = emit == "halide-stmt" ? halide::EmitKind::Stmt
                           : emit == "llvm"      ? halide::EmitKind::Llvm
                                                 : halide::EmitKind::Assembly;
-  if (output != "-") return halide::emitFunction(module, entry, kind, output, schedule);
-  // Halide writes files: go through a temporary one for stdout.
+  // Halide writes a file: a temporary one, whose text then goes to `output`
+  // through writeText.
   llvm::SmallString<128> path;
   if (llvm::sys::fs::createTemporaryFile("nablac", "txt", path))
     throw Error("cannot create a temporary file");
+  auto removeTemporary = llvm::make_scope_exit([&] { llvm::sys::fs::remove(path); });
   halide::emitFunction(module, entry, kind, path.str().str(), schedule);
   std::ifstream in(path.str().str());
-  std::cout << in.rdbuf();
-  llvm::sys::fs::remove(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  writeText(text.str(), output);
 }
 
 } // namespace
@@ -290,6 +296,17 @@ int main(int argc, char **argv) {
                            output, aot);
       return 0;
     }
+
+    // Options of other stages: said, not silently dropped.
+    auto ignored = [&](const char *option, bool applies) {
+      if (app.count(option) && !applies)
+        std::cerr << "nablac: warning: " << option << " does nothing with -emit=" << emit << "\n";
+    };
+    ignored("--weights", emit == "onnx");
+    ignored("--target", emit == "jit");
+    ignored("--name", false);
+    ignored("--runs", emit == "jit");
+    ignored("--scheduler", emit == "halide-stmt" || emit == "llvm" || emit == "asm" || emit == "jit");
 
     // ONNX export writes the model as built: the backends' stages compile
     // the optimized pipeline (as the DSL does).
