@@ -1,5 +1,7 @@
 # lit configuration for nabla's FileCheck tests.
 import os
+import sys
+
 import lit.formats
 
 config.name = "nabla"
@@ -19,6 +21,9 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(
     ("%onnx-encode", "{} -I{} --encode=onnx.ModelProto onnx/onnx.proto".format(
         config.protoc, config.onnx_proto_dir)))
+
+# %python: the interpreter running lit, for tests that generate their input.
+config.substitutions.append(("%python", sys.executable))
 
 # REQUIRES: avx512 -- tests that read the host assembly of AVX-512 code.
 try:
