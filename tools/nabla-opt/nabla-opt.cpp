@@ -2,12 +2,15 @@
 // pass on it (the mlir-opt of this project).
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
+#include "tools/NestingCheck.h"
 
 #include "mlir/IR/Dialect.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -25,6 +28,21 @@ int main(int argc, char **argv) {
     llvm::StringRef name = option.getKey();
     if (!name.startswith("help") && name != "version")
       option.getValue()->setHiddenFlag(llvm::cl::Hidden);
+  }
+  // The input files (arguments that are not options nor -o's value), checked
+  // before MlirOptMain parses them: see tools/NestingCheck.h.
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "-o") ++i;
+    if (arg.startswith("-") || i >= argc) continue;
+    auto buffer = llvm::MemoryBuffer::getFile(arg);
+    if (!buffer) continue; // MlirOptMain reports it
+    try {
+      nabla::tools::checkNesting((*buffer)->getBuffer(), arg.str());
+    } catch (const nabla::Error &e) {
+      llvm::errs() << "nabla-opt: error: " << e.what() << "\n";
+      return 1;
+    }
   }
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "nabla optimizer driver\n", registry));

@@ -15,6 +15,7 @@
 #include "runtime/Error.h"
 #include "runtime/Optimizer.h"
 #include "tools/CliChecks.h"
+#include "tools/NestingCheck.h"
 #include "tools/nablac/AotCommand.h"
 #include "tools/nablac/JitRun.h"
 
@@ -88,36 +89,11 @@ mlir::OwningOpRef<mlir::ModuleOp> buildLibraryModel(const std::string &name,
   return m.build();
 }
 
-/// MLIR's parser recurses once per level of nested regions, attributes and
-/// types, and overflows the stack somewhere past 3000 levels (a segfault, no
-/// message). No real model nests more than a few dozen: refuse deeper text
-/// before parsing. Brackets inside string literals do not count.
-void checkNesting(llvm::StringRef text, const std::string &path) {
-  constexpr int kMaxNesting = 1000;
-  int depth = 0, line = 1;
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\n') ++line;
-    if (inString) {
-      if (c == '\\') ++i; // an escaped character
-      else if (c == '"') inString = false;
-      continue;
-    }
-    if (c == '"') inString = true;
-    else if (c == '{' || c == '(' || c == '[' || c == '<') ++depth;
-    else if (c == '}' || c == ')' || c == ']' || (c == '>' && (i == 0 || text[i - 1] != '-'))) --depth; // not '->'
-    if (depth > kMaxNesting)
-      throw Error(path + ":" + std::to_string(line) + ": brackets nest deeper than " +
-                  std::to_string(kMaxNesting) + " levels");
-  }
-}
-
 mlir::OwningOpRef<mlir::ModuleOp> parseFile(const std::string &path, mlir::MLIRContext &context) {
   llvm::SourceMgr sources;
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path);
   if (!buffer) throw Error("cannot read " + path + ": " + buffer.getError().message());
-  checkNesting((*buffer)->getBuffer(), path);
+  tools::checkNesting((*buffer)->getBuffer(), path);
   sources.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
   mlir::SourceMgrDiagnosticHandler handler(sources, &context, llvm::errs());
   auto module = mlir::parseSourceFile<mlir::ModuleOp>(sources, &context);
