@@ -67,7 +67,8 @@ void writeFileAtomically(const std::string &requested, std::string_view contents
   // never replaced by a regular file (as root a rename would replace the
   // device node itself).
   fs::file_status status = fs::status(path, error);
-  if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_directory(status)) {
+  if (fs::is_directory(status)) throw Error(path + ": is a directory");
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) throw Error(path + ": cannot open for writing: " + errnoText());
     TempFileGuard guard(""); // closes the descriptor; unlinks nothing

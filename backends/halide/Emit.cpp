@@ -4,6 +4,8 @@
 #include "backends/halide/Targets.h"
 #include "runtime/Error.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 namespace nabla::halide {
@@ -13,7 +15,7 @@ void emitFunction(mlir::ModuleOp module, const std::string &name, EmitKind kind,
   auto func = module.lookupSymbol<mlir::FuncOp>(name);
   if (!func) throw Error("no function @" + name + " in the module");
   checkLowerable(func);
-  if (!std::ofstream(path)) throw Error("cannot write " + path);
+  if (!std::ofstream(path)) throw Error("cannot write " + path + ": " + std::strerror(errno));
   Halide::Target target = hostTarget();
   try {
     LoweredFunction lowered = lowerFunction(func, target, schedule);
