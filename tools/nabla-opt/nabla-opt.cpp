@@ -12,25 +12,23 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
-int main(int argc, char **argv) {
-  mlir::DialectRegistry registry;
-  nabla::registerNablaDialects(registry);
-  // Generic cleanups that users combine with nabla's passes.
-  mlir::registerCanonicalizerPass();
-  mlir::registerCSEPass();
-  mlir::registerSymbolDCEPass();
-  mlir::registerInlinerPass();
-  nabla::registerNablaPasses();
-  // The options registered so far are LLVM's own (hundreds of code generator
-  // flags for every target libLLVM holds); MLIR's and the passes' come
-  // inside MlirOptMain. Hidden, they still work and --help-hidden lists them.
-  for (auto &option : llvm::cl::getRegisteredOptions()) {
-    llvm::StringRef name = option.getKey();
-    if (!name.startswith("help") && name != "version")
-      option.getValue()->setHiddenFlag(llvm::cl::Hidden);
-  }
-  // The input files (arguments that are not options nor -o's value), checked
-  // before MlirOptMain parses them: see tools/NestingCheck.h.
+namespace {
+
+/// Hides the options registered so far, which are LLVM's own (hundreds of
+/// code generator flags for every target libLLVM holds); MLIR's and the
+/// passes' come inside MlirOptMain. Hidden, they still work. LLVM does the
+/// hiding (every option outside a category of none of them, but for --help
+/// and --version): a loop here over its options would trip UBSan's vptr
+/// check, as libLLVM is built without RTTI.
+void hideLlvmOptions() {
+  static llvm::cl::OptionCategory none("none of LLVM's options");
+  llvm::cl::HideUnrelatedOptions(none);
+}
+
+/// Checks the input files (the arguments that are neither options nor -o's
+/// value) before MlirOptMain parses them (tools/NestingCheck.h); false after
+/// reporting one that nests too deep.
+bool inputsNestShallowly(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
     if (arg == "-o") ++i;
@@ -41,9 +39,25 @@ int main(int argc, char **argv) {
       nabla::tools::checkNesting((*buffer)->getBuffer(), arg.str());
     } catch (const nabla::Error &e) {
       llvm::errs() << "nabla-opt: error: " << e.what() << "\n";
-      return 1;
+      return false;
     }
   }
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  nabla::registerNablaDialects(registry);
+  // Generic cleanups that users combine with nabla's passes.
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::registerSymbolDCEPass();
+  mlir::registerInlinerPass();
+  nabla::registerNablaPasses();
+  hideLlvmOptions();
+  if (!inputsNestShallowly(argc, argv)) return 1;
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "nabla optimizer driver\n", registry));
 }
