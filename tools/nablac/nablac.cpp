@@ -33,10 +33,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 
 using namespace nabla;
 
@@ -142,6 +144,19 @@ std::string defaultEntry(mlir::ModuleOp module, const Options &o) {
   for (std::string name : {o.function + "_train_step", std::string("forward"), std::string("main")})
     if (module.lookupSymbol<mlir::FuncOp>(name)) return name;
   throw Error("no @" + o.function + "_train_step, @forward or @main: name one with --entry");
+}
+
+/// Throws unless file `output` could be written: checked before compiling,
+/// so a mistyped -o fails at once rather than after the work.
+void checkWritable(const std::string &output) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::is_directory(output, error)) throw Error(output + ": is a directory");
+  fs::path dir = fs::path(output).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::is_directory(dir, error)) throw Error(output + ": no directory " + dir.string());
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw Error(output + ": cannot write into " + dir.string() + ": " + std::strerror(errno));
 }
 
 /// Writes `text` to standard output ('-') or to file `output`, which is
@@ -288,7 +303,9 @@ int main(int argc, char **argv) {
     if (loaded.fromOnnx) onnxExport.function = "main";
     halide::Schedule schedule{halide::parseScheduler(scheduler), int(o.batch)};
     aot.schedule = schedule;
-    if (tools::aotRequested(app, emit, aot)) {
+    bool aotRun = tools::aotRequested(app, emit, aot);
+    if (!aotRun && output != "-") checkWritable(output);
+    if (aotRun) {
       aot.entry = !o.entry.empty() ? o.entry : loaded.fromOnnx ? "main" : "forward";
       aot.weights = onnxExport.weights;
       aot.noFuse = !o.fuse;
