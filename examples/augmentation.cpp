@@ -102,11 +102,14 @@ int main(int argc, char **argv) {
   app.add_option("--epochs", s.epochs, "epochs per run")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
-  app.add_option("--max-shift", s.maxShift, "largest shift in pixels")->capture_default_str()->check(cli::atLeast(0));
-  app.add_option("--crop-size", s.cropSize, "side of the random crop")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--max-shift", s.maxShift, "largest shift in pixels")->capture_default_str()
+      ->check(cli::atLeast(0));
+  app.add_option("--crop-size", s.cropSize, "side of the random crop")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--eval-every", s.evalEvery, "epochs between test evaluations of the curve")
       ->capture_default_str()->check(cli::atLeast(1));
-  app.add_option("--samples", s.samples, "images per row of augmentation_samples.png")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--samples", s.samples, "images per row of augmentation_samples.png")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--variants", only, "subset to train (default: all five)")
       ->check(CLI::IsMember({"none", "flip", "shift", "crop", "all"}));
   s.addTo(app, "augmentation_samples.png and augmentation.png", "initial weights, batch order and augmentation draws");

@@ -98,11 +98,14 @@ void writeMisclassified(const Settings &s, const Dataset &test, const std::vecto
 int main(int argc, char **argv) {
   CLI::App app{"The book's DeepConvNet and a residual variant on Fashion-MNIST"};
   Settings s;
-  app.add_option("--epochs", s.epochs, "epochs over the training images")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--epochs", s.epochs, "epochs over the training images")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
-  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()->check(cli::atLeast(1));
-  app.add_option("--misclassified", s.misclassified, "misclassified images to draw")->capture_default_str()->check(cli::atLeast(0));
+  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()
+      ->check(cli::atLeast(1));
+  app.add_option("--misclassified", s.misclassified, "misclassified images to draw")->capture_default_str()
+      ->check(cli::atLeast(0));
   s.addTo(app, "deep_convnet.png and deep_convnet_misclassified.png");
   CLI11_PARSE(app, argc, argv);
 

@@ -48,7 +48,8 @@ int main(int argc, char **argv) {
   examples::LessonOptions o;
   int64_t epochs = 1, batch = 100;
   double lr = 0.001;
-  app.add_option("--epochs", epochs, "epochs of f32 training (Adam)")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--epochs", epochs, "epochs of f32 training (Adam)")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--lr", lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
   // No --out: the book shows no figure for this lesson, so nothing is written.

@@ -82,11 +82,15 @@ PlotPanel curves(const Trial &t, int rank) {
 int main(int argc, char **argv) {
   CLI::App app{"Random search over learning rate and weight decay on a validation split"};
   Settings s;
-  app.add_option("--trials", s.trials, "random settings to try")->capture_default_str()->check(CLI::Range(1, 10000));
+  app.add_option("--trials", s.trials, "random settings to try")->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   app.add_option("--epochs", s.epochs, "epochs per trial")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
-  app.add_option("--validation-size", s.validationSize, "of those, held out for validation")->capture_default_str()->check(cli::atLeast(1));
-  app.add_option("--best", s.best, "best trials to print and plot")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--validation-size", s.validationSize, "of those, held out for validation")
+      ->capture_default_str()
+      ->check(cli::atLeast(1));
+  app.add_option("--best", s.best, "best trials to print and plot")->capture_default_str()
+      ->check(cli::atLeast(1));
   s.addTo(app, "hyperparameter_search.png and hyperparameter_best.png",
           "the split, the draws, initial weights and batch order", /*withTest=*/false);
   CLI11_PARSE(app, argc, argv);

@@ -102,9 +102,11 @@ int main(int argc, char **argv) {
   bool skipMnist = false;
   app.add_option("--optimizers", only, "subset to run (default: all six)");
   app.add_option("--steps", s.steps, "steps on f(x, y)")->capture_default_str()->check(cli::atLeast(1));
-  app.add_option("--iterations", s.iterations, "MLP training iterations per optimizer")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--iterations", s.iterations, "MLP training iterations per optimizer")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--batch", s.batch, "MLP mini-batch size")->capture_default_str()->check(cli::atLeast(1));
-  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_flag("--skip-mnist", skipMnist, "only the f(x, y) part");
   s.addTo(app, "optimizer_paths.png and optimizer_mnist.png");
   CLI11_PARSE(app, argc, argv);

@@ -66,7 +66,8 @@ int main(int argc, char **argv) {
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str()->check(cli::positiveFinite());
   app.add_option("--weight-decay", s.weightDecay, "lambda of the L2 run")->capture_default_str();
-  app.add_option("--dropout", s.dropout, "dropout ratio of the dropout run")->capture_default_str()->check(cli::inHalfOpen(0, 1));
+  app.add_option("--dropout", s.dropout, "dropout ratio of the dropout run")->capture_default_str()
+      ->check(cli::inHalfOpen(0, 1));
   s.addTo(app, "overfitting.png");
   CLI11_PARSE(app, argc, argv);
 

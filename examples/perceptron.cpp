@@ -137,8 +137,10 @@ int main(int argc, char **argv) {
                "and a perceptron that learns the gates"};
   LearnOptions learn{100, 0.1, 0.1, 0, Backend::Halide};
   std::string backend = "halide";
-  app.add_option("--epochs", learn.epochs, "most training epochs per learned gate")->capture_default_str()->check(cli::atLeast(1));
-  app.add_option("--lr", learn.lr, "SGD learning rate of the learned perceptron")->capture_default_str()->check(cli::positiveFinite());
+  app.add_option("--epochs", learn.epochs, "most training epochs per learned gate")->capture_default_str()
+      ->check(cli::atLeast(1));
+  app.add_option("--lr", learn.lr, "SGD learning rate of the learned perceptron")->capture_default_str()
+      ->check(cli::positiveFinite());
   app.add_option("--margin", learn.margin, "perceptron criterion margin")->capture_default_str();
   app.add_option("--seed", learn.seed, "initial weights seed")->capture_default_str();
   app.add_option("--backend", backend, "halide or reference")->capture_default_str();

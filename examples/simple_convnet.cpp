@@ -39,8 +39,10 @@ int main(int argc, char **argv) {
                  "autoschedulers (" + halide::autoSchedulerList() + ") for --batch, to compare")
       ->capture_default_str();
   app.add_option("--dump-ir", dumpIr, "write the IR after every pass to this directory");
-  app.add_option("--train-limit", trainLimit, "use only the first N training images (0: all)")->check(cli::atLeast(0));
-  app.add_option("--test-limit", testLimit, "use only the first N test images (0: all)")->check(cli::atLeast(0));
+  app.add_option("--train-limit", trainLimit, "use only the first N training images (0: all)")
+      ->check(cli::atLeast(0));
+  app.add_option("--test-limit", testLimit, "use only the first N test images (0: all)")
+      ->check(cli::atLeast(0));
   app.add_flag("--quiet", quiet, "no progress bar");
   CLI11_PARSE(app, argc, argv);
 

@@ -73,11 +73,14 @@ int main(int argc, char **argv) {
   int64_t epochs = 1, batch = 100;
   int columns = 10, scale = 8;
   double lr = 0.001;
-  app.add_option("--epochs", epochs, "epochs of training (Adam)")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--epochs", epochs, "epochs of training (Adam)")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--lr", lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
-  app.add_option("--columns", columns, "filters per row of the grid")->capture_default_str()->check(CLI::Range(1, 30));
-  app.add_option("--scale", scale, "pixels per filter weight")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--columns", columns, "filters per row of the grid")->capture_default_str()
+      ->check(CLI::Range(1, 30));
+  app.add_option("--scale", scale, "pixels per filter weight")->capture_default_str()
+      ->check(CLI::Range(1, 64));
   o.addTo(app, "conv1_filters_before.png and conv1_filters_after.png");
   CLI11_PARSE(app, argc, argv);
 

@@ -47,19 +47,27 @@ int main(int argc, char **argv) {
   std::string data, backend = "halide", out, plot = "two_layer_net.png";
   uint64_t seed = 0;
   bool quiet = false;
-  app.add_option("--iterations", iterations, "optimizer steps")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--iterations", iterations, "optimizer steps")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--batch", batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--hidden", hidden, "hidden units")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--lr", lr, "SGD learning rate")->capture_default_str()->check(cli::positiveFinite());
-  app.add_option("--train-size", trainSize, "use the first N training images (0: all)")->capture_default_str()->check(cli::atLeast(0));
-  app.add_option("--test-size", testSize, "use the first N test images (0: all)")->capture_default_str()->check(cli::atLeast(0));
-  app.add_option("--check-samples", checkSamples, "images in the gradient check (0: skip it)")->capture_default_str()->check(cli::atLeast(0));
-  app.add_option("--check-entries", checkEntries, "entries checked per parameter (0: all)")->capture_default_str()->check(cli::atLeast(0));
+  app.add_option("--train-size", trainSize, "use the first N training images (0: all)")->capture_default_str()
+      ->check(cli::atLeast(0));
+  app.add_option("--test-size", testSize, "use the first N test images (0: all)")->capture_default_str()
+      ->check(cli::atLeast(0));
+  app.add_option("--check-samples", checkSamples, "images in the gradient check (0: skip it)")
+      ->capture_default_str()
+      ->check(cli::atLeast(0));
+  app.add_option("--check-entries", checkEntries, "entries checked per parameter (0: all)")
+      ->capture_default_str()
+      ->check(cli::atLeast(0));
   // The loss is f32: its rounding error (~1e-6 at 2.3) divided by 2h is the
   // numerical gradient's noise, so h is larger than the book's float64 1e-4;
   // much larger and a step crosses ReLU kinks. Expect agreement to ~1e-4,
   // not the book's 1e-10.
-  app.add_option("--check-h", checkH, "central-difference step of the check")->capture_default_str()->check(cli::positiveFinite());
+  app.add_option("--check-h", checkH, "central-difference step of the check")->capture_default_str()
+      ->check(cli::positiveFinite());
   app.add_option("--data", data, "MNIST-format directory (default: Debian's Fashion-MNIST)");
   app.add_option("--out", out, "write history.csv and checkpoint.pb here");
   app.add_option("--plot", plot, "training-curve PNG (empty: none)")->capture_default_str();

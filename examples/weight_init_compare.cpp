@@ -133,11 +133,14 @@ int main(int argc, char **argv) {
   CLI::App app{"Activation histograms for std 1, std 0.01, Xavier and He weights; training from each init"};
   Settings s;
   bool skipMnist = false;
-  app.add_option("--samples", s.samples, "random inputs for the histograms")->capture_default_str()->check(cli::atLeast(1));
-  app.add_option("--iterations", s.iterations, "MLP training iterations per init")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--samples", s.samples, "random inputs for the histograms")->capture_default_str()
+      ->check(cli::atLeast(1));
+  app.add_option("--iterations", s.iterations, "MLP training iterations per init")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--batch", s.batch, "MLP mini-batch size")->capture_default_str()->check(cli::atLeast(1));
   app.add_option("--lr", s.lr, "SGD learning rate")->capture_default_str()->check(cli::positiveFinite());
-  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_flag("--skip-mnist", skipMnist, "only the histograms");
   s.addTo(app, "weight_init_{sigmoid,tanh,relu}.png and weight_init_mnist.png", "weights, inputs and batch order");
   CLI11_PARSE(app, argc, argv);

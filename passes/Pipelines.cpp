@@ -96,6 +96,11 @@ private:
   std::map<std::string, int> nested_; // flag -> number, within one nested run
   int counter_ = 0;
 };
+/// Whether `name` is what IrDumper writes: NN-<pass>.mlir.
+bool isIrDump(llvm::StringRef name) {
+  return name.size() > 8 && std::isdigit(static_cast<unsigned char>(name[0])) &&
+         std::isdigit(static_cast<unsigned char>(name[1])) && name[2] == '-' && name.endswith(".mlir");
+}
 } // namespace
 
 void enableIrDumps(mlir::PassManager &pm, const std::string &dir, mlir::ModuleOp input) {
@@ -104,13 +109,9 @@ void enableIrDumps(mlir::PassManager &pm, const std::string &dir, mlir::ModuleOp
   if (error) throw Error("cannot create IR dump directory " + dir + ": " + error.message());
   // The dumps of an earlier run (NN-<pass>.mlir) would read as this run's
   // later passes: they go, and nothing else in the directory does.
-  for (const auto &entry : std::filesystem::directory_iterator(dir, error)) {
-    std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.size() > 8 && std::isdigit(static_cast<unsigned char>(name[0])) &&
-        std::isdigit(static_cast<unsigned char>(name[1])) && name[2] == '-' &&
-        llvm::StringRef(name).endswith(".mlir"))
+  for (const auto &entry : std::filesystem::directory_iterator(dir, error))
+    if (entry.is_regular_file() && isIrDump(entry.path().filename().string()))
       std::filesystem::remove(entry.path(), error);
-  }
   writeModule(input, dir + "/00-input.mlir");
   pm.addInstrumentation(std::make_unique<IrDumper>(dir));
 }

@@ -27,7 +27,8 @@ inline void checkNesting(llvm::StringRef text, const std::string &path) {
     }
     if (c == '"') inString = true;
     else if (c == '{' || c == '(' || c == '[' || c == '<') ++depth;
-    else if (c == '}' || c == ')' || c == ']' || (c == '>' && (i == 0 || text[i - 1] != '-'))) --depth; // not '->'
+    else if (c == '}' || c == ')' || c == ']') --depth;
+    else if (c == '>' && (i == 0 || text[i - 1] != '-')) --depth; // not the arrow of '->'
     if (depth > kMaxNesting)
       throw Error(path + ":" + std::to_string(line) + ": brackets nest deeper than " +
                   std::to_string(kMaxNesting) + " levels");
