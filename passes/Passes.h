@@ -18,6 +18,9 @@ std::unique_ptr<mlir::Pass> createFuseConvPoolPass();
 std::unique_ptr<mlir::Pass> createLowerConvToIm2colPass();
 std::unique_ptr<mlir::Pass> createLowerPoolToIm2colPass();
 std::unique_ptr<mlir::Pass> createPlanMemoryPass();
+std::unique_ptr<mlir::Pass> createApplyGradientsPass();
+std::unique_ptr<mlir::Pass> createApplyGradientsPass(const std::string &function,
+                                                     const std::string &optimizer);
 std::unique_ptr<mlir::Pass> createTrainStepPass();
 std::unique_ptr<mlir::Pass> createTrainStepPass(const std::string &function,
                                                 const std::string &optimizer);

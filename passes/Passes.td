@@ -58,6 +58,32 @@ def TrainStep : Pass<"nabla-train-step", "mlir::ModuleOp"> {
   let dependentDialects = ["nabla::NablaDialect"];
 }
 
+def ApplyGradients : Pass<"nabla-apply-gradients", "mlir::ModuleOp"> {
+  let summary = "Builds the optimizer update alone, as a function of parameters and gradients";
+  let description = [{
+    From `<function>_grad` (made by --nabla-autodiff) builds
+    `<function>_apply_gradients`: it takes every parameter the gradient
+    function differentiates (role `param`), then their gradients (role
+    `grad`, named `grad:<param>`), then the optimizer state and
+    hyperparameters as `<function>_train_step` does, and returns the updated
+    parameters and optimizer state. Data-parallel training runs
+    `<function>_grad` on shards of a batch, averages the gradients and applies
+    them with this function once, so the update is the train step's.
+
+    ```mlir
+    // nabla-opt --nabla-autodiff --nabla-apply-gradients="optimizer=adam" model.mlir
+    ```
+  }];
+  let constructor = "nabla::createApplyGradientsPass()";
+  let options = [
+    Option<"functionName", "function", "std::string", /*default=*/"\"loss\"",
+           "the differentiated function (its _grad must exist)">,
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
+           "sgd, momentum, nesterov, adagrad, rmsprop or adam">,
+  ];
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
 def FuseConvBiasRelu : Pass<"nabla-fuse-conv-bias-relu", "mlir::FuncOp"> {
   let summary = "Fuses conv2d+bias+relu and matmul+bias(+relu) into single ops";
   let description = [{
