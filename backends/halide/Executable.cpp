@@ -266,7 +266,8 @@ std::string shapeKey(const std::vector<Shape> &shapes) {
 } // namespace
 
 Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
-                                  const std::string &targetName, const Schedule &schedule) {
+                                  const std::string &targetName, const Schedule &schedule,
+                                  Instance instance) {
   auto func = module.lookupSymbol<mlir::FuncOp>(name);
   if (!func) throw Error("no function @" + name.str() + " in the module");
   // Report unsupported ops from the caller's IR, before any other work.
@@ -281,6 +282,13 @@ Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
   CacheKey key{std::hash<std::string>()(text), target.to_string(), scheduleKey(schedule),
                NABLA_HALIDE_VERSION};
   JitCache &c = cache();
+  if (instance == Instance::Replica) {
+    auto compiled = compile(text, name.str(), key.hash, target, schedule);
+    compiled->threading = ThreadingChoice(ThreadingChoice::Mode::Caller);
+    std::lock_guard<std::mutex> lock(c.mutex);
+    ++c.stats.compiles;
+    return Executable(compiled);
+  }
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     auto it = c.entries.find(key);

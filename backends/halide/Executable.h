@@ -25,6 +25,14 @@ namespace nabla::halide {
 
 struct CompiledPipeline; // the lowered pipeline, its own MLIR copy, its shape cache
 
+/// Whether compileJit may return the in-memory cache's instance of a
+/// pipeline, whose calls are serialized, or must build a replica: an instance
+/// of its own for a caller that runs copies of a function at the same time on
+/// threads of its own (data-parallel training). A replica runs its parallel
+/// loops on the calling thread, since the caller's threads already occupy the
+/// cores, and still loads from the on-disk cache.
+enum class Instance { Shared, Replica };
+
 class Executable {
 public:
   /// Compiles function `name` of `module` for `target` ("host", "host-cuda"
@@ -35,7 +43,8 @@ public:
   /// once), an unknown target, an autoscheduler that fails or a Halide
   /// compile error. GPU targets compile in memory (no on-disk cache).
   static Executable compileJit(mlir::ModuleOp module, llvm::StringRef name,
-                               const std::string &target = "host", const Schedule &schedule = {});
+                               const std::string &target = "host", const Schedule &schedule = {},
+                               Instance instance = Instance::Shared);
 
   /// "arg<i>" / "result<i>", or the `nabla.name` string attribute when the
   /// function's argument/result carries one.

@@ -14,8 +14,9 @@ mlir::FuncOp lookup(mlir::ModuleOp module, const std::string &name) {
 } // namespace
 
 HalideFunction::HalideFunction(mlir::ModuleOp module, const std::string &name,
-                               const std::string &target, const Schedule &schedule)
-    : executable_(Executable::compileJit(module, name, target, schedule)),
+                               const std::string &target, const Schedule &schedule,
+                               Instance instance)
+    : executable_(Executable::compileJit(module, name, target, schedule, instance)),
       inputs_(functionInputs(lookup(module, name))),
       outputs_(functionOutputs(lookup(module, name))) {}
 

@@ -11,9 +11,10 @@ class HalideFunction : public nabla::CompiledFunction {
 public:
   /// Compiles (or fetches from the JIT cache) function `name` of `module`
   /// for `target` with `schedule` (Executable::compileJit); the module may
-  /// die afterwards.
+  /// die afterwards. A replica `instance` runs concurrently with the others.
   HalideFunction(mlir::ModuleOp module, const std::string &name,
-                 const std::string &target = "host", const Schedule &schedule = {});
+                 const std::string &target = "host", const Schedule &schedule = {},
+                 Instance instance = Instance::Shared);
 
   const std::vector<ArgumentInfo> &inputs() const override { return inputs_; }
   const std::vector<ArgumentInfo> &outputs() const override { return outputs_; }
