@@ -2,6 +2,7 @@
 
 #include "backends/halide/HalideFunction.h"
 #include "backends/reference/ReferenceFunction.h"
+#include "runtime/DataParallelStep.h"
 #include "runtime/Error.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -27,7 +28,35 @@ std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, c
   throw Error("unknown backend");
 }
 
+namespace {
+
+/// One instance of @loss_grad per replica, so that their calls can overlap,
+/// and @loss_apply_gradients.
+std::shared_ptr<const CompiledFunction> compileDataParallelStep(mlir::ModuleOp module,
+                                                               const CompileOptions &options) {
+  // The small update first: it says whether the target is a device.
+  auto apply = compileFunction(module, "loss_apply_gradients", options.backend, options.target,
+                               options.schedule);
+  if (apply->onDevice())
+    throw Error("data-parallel training runs on the host CPU, not on target '" + options.target +
+                "'");
+  std::vector<std::shared_ptr<const CompiledFunction>> replicas;
+  for (int r = 0; r < options.replicas; ++r) {
+    if (options.backend == Backend::Reference)
+      replicas.push_back(std::make_shared<reference::ReferenceFunction>(module, "loss_grad"));
+    else
+      replicas.push_back(std::make_shared<halide::HalideFunction>(
+          module, "loss_grad", options.target, options.schedule, halide::Instance::Replica));
+  }
+  return std::make_shared<DataParallelStep>(std::move(replicas), std::move(apply));
+}
+
+} // namespace
+
 CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
+  if (options.replicas < 1)
+    throw Error("compiling model '" + model.name() + "': replicas must be at least 1, got " +
+                std::to_string(options.replicas));
   auto start = std::chrono::steady_clock::now();
   CompiledModel compiled;
   compiled.module = model.build();
@@ -37,6 +66,7 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
   pipeline.optimizer = optimizerName(options.optimizer);
   pipeline.fuse = options.fuse;
   pipeline.im2col = options.im2col;
+  pipeline.applyGradients = options.replicas > 1;
   buildPipeline(pm, pipeline);
   if (!options.dumpIrDir.empty()) enableIrDumps(pm, options.dumpIrDir, *compiled.module);
   if (options.printIrAfterAll) enableIrPrinting(pm);
@@ -49,8 +79,10 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
     throw Error("compiling model '" + model.name() + "' failed:\n" + diagnostics);
   compiled.forward = compileFunction(*compiled.module, "forward", options.backend, options.target,
                                      options.schedule);
-  compiled.trainStep = compileFunction(*compiled.module, "loss_train_step", options.backend,
-                                       options.target, options.schedule);
+  compiled.trainStep = options.replicas > 1
+                           ? compileDataParallelStep(*compiled.module, options)
+                           : compileFunction(*compiled.module, "loss_train_step", options.backend,
+                                             options.target, options.schedule);
   compiled.compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return compiled;

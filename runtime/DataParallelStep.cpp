@@ -1,0 +1,252 @@
+#include "runtime/DataParallelStep.h"
+
+#include "runtime/Error.h"
+
+#include <algorithm>
+#include <barrier>
+#include <cstring>
+#include <exception>
+#include <set>
+#include <thread>
+
+namespace nabla {
+
+namespace {
+
+bool isGradientName(const std::string &name) { return name.rfind("grad:", 0) == 0; }
+
+bool sameArguments(const std::vector<ArgumentInfo> &a, const std::vector<ArgumentInfo> &b) {
+  return std::equal(
+      a.begin(), a.end(), b.begin(), b.end(), [](const ArgumentInfo &x, const ArgumentInfo &y) {
+        return x.name == y.name && x.role == y.role && x.shape == y.shape && x.dtype == y.dtype;
+      });
+}
+
+int indexOf(const std::vector<ArgumentInfo> &arguments, const std::string &name) {
+  for (size_t i = 0; i < arguments.size(); ++i)
+    if (arguments[i].name == name)
+      return int(i);
+  return -1;
+}
+
+} // namespace
+
+DataParallelStep::DataParallelStep(std::vector<std::shared_ptr<const CompiledFunction>> replicas,
+                                   std::shared_ptr<const CompiledFunction> applyGradients)
+    : replicas_(std::move(replicas)), apply_(std::move(applyGradients)) {
+  if (replicas_.empty())
+    throw Error("data-parallel training needs at least one replica");
+  if (!apply_)
+    throw Error("data-parallel training needs the apply-gradients function");
+  std::set<const CompiledFunction *> distinct;
+  for (size_t r = 0; r < replicas_.size(); ++r) {
+    const auto &replica = replicas_[r];
+    if (!replica)
+      throw Error("data-parallel replica " + std::to_string(r) + " is missing");
+    if (replica->onDevice() || apply_->onDevice())
+      throw Error("data-parallel training runs on the host CPU; compile for target host");
+    if (!sameArguments(replica->inputs(), replicas_[0]->inputs()) ||
+        !sameArguments(replica->outputs(), replicas_[0]->outputs()))
+      throw Error("data-parallel replica " + std::to_string(r) +
+                  " is not the same gradient function as replica 0");
+    distinct.insert(replica.get());
+  }
+  if (distinct.size() != replicas_.size())
+    throw Error("data-parallel replicas must be distinct instances of the gradient function, "
+                "so that their calls can overlap");
+
+  const std::vector<ArgumentInfo> &gradientIn = replicas_[0]->inputs();
+  const std::vector<ArgumentInfo> &gradientOut = replicas_[0]->outputs();
+  inputs_ = gradientIn;
+  gradientInputs_ = gradientIn.size();
+  for (size_t i = 0; i < gradientIn.size(); ++i) {
+    if (gradientIn[i].role == "input" || gradientIn[i].role == "label")
+      batched_.push_back(int(i));
+    if (gradientIn[i].role == "step")
+      stepArg_ = int(i);
+  }
+  if (batched_.empty())
+    throw Error("the gradient function has no input or label argument to split into shards");
+
+  // Results: the loss and running statistics, then the gradients.
+  while (plainOutputs_ < gradientOut.size() && !isGradientName(gradientOut[plainOutputs_].name))
+    ++plainOutputs_;
+  for (size_t k = 0; k < gradientOut.size(); ++k) {
+    const ArgumentInfo &out = gradientOut[k];
+    if (out.dtype != DType::F32)
+      throw Error("gradient function result '" + out.name + "' is not f32: replicas average f32");
+    if (k >= plainOutputs_ && !isGradientName(out.name))
+      throw Error("gradient function result '" + out.name + "' follows the gradients");
+    if (std::count(out.shape.begin(), out.shape.end(), -1))
+      throw Error("gradient function result '" + out.name + "' has a dynamic shape");
+    if (k >= plainOutputs_)
+      averaged_.emplace_back(out.shape, DType::F32);
+  }
+  if (plainOutputs_ == 0)
+    throw Error("the gradient function returns no loss");
+  outputs_.assign(gradientOut.begin(), gradientOut.begin() + plainOutputs_);
+
+  for (const ArgumentInfo &arg : apply_->inputs()) {
+    if (arg.role == "param") {
+      int source = indexOf(gradientIn, arg.name);
+      if (source < 0)
+        throw Error("apply-gradients parameter '" + arg.name +
+                    "' is no gradient function argument");
+      applySource_.push_back(source);
+    } else if (arg.role == "grad") {
+      int result = indexOf(gradientOut, arg.name);
+      if (result < int(plainOutputs_))
+        throw Error("apply-gradients argument '" + arg.name + "' is no gradient function result");
+      applySource_.push_back(-1 - result);
+    } else if (arg.role == "opt_state" || arg.role == "hyper") {
+      inputs_.push_back(arg);
+      applySource_.push_back(int(inputs_.size()) - 1);
+    } else {
+      throw Error("apply-gradients argument '" + arg.name + "' has unexpected role '" + arg.role +
+                  "'");
+    }
+  }
+  outputs_.insert(outputs_.end(), apply_->outputs().begin(), apply_->outputs().end());
+}
+
+std::vector<Shape> DataParallelStep::outputShapes(const std::vector<Shape> &inputShapes) const {
+  if (inputShapes.size() != inputs_.size())
+    throw Error("data-parallel step: expected " + std::to_string(inputs_.size()) +
+                " arguments, got " + std::to_string(inputShapes.size()));
+  std::vector<Shape> gradientShapes = replicas_[0]->outputShapes(
+      std::vector<Shape>(inputShapes.begin(), inputShapes.begin() + gradientInputs_));
+  std::vector<Shape> applyShapes;
+  for (int source : applySource_)
+    applyShapes.push_back(source >= 0 ? inputShapes[source] : gradientShapes[-1 - source]);
+  std::vector<Shape> shapes(gradientShapes.begin(), gradientShapes.begin() + plainOutputs_);
+  for (Shape &s : apply_->outputShapes(applyShapes))
+    shapes.push_back(std::move(s));
+  return shapes;
+}
+
+void DataParallelStep::prepareShard(Shard &shard, int replica,
+                                    const std::vector<Tensor> &inputs) const {
+  shard.inputs.resize(gradientInputs_);
+  for (size_t i = 0; i < gradientInputs_; ++i) {
+    const Tensor &whole = inputs[i];
+    if (std::count(batched_.begin(), batched_.end(), int(i))) {
+      Shape shape = whole.shape();
+      shape[0] = shard.rows;
+      Tensor &part = shard.inputs[i];
+      if (!part.defined() || part.shape() != shape || part.dtype() != whole.dtype())
+        part = Tensor(shape, whole.dtype());
+      size_t rowBytes = whole.bytes() / size_t(whole.dim(0));
+      std::memcpy(part.rawData(),
+                  static_cast<const std::byte *>(whole.rawData()) + shard.begin * rowBytes,
+                  shard.rows * rowBytes);
+    } else if (int(i) == stepArg_) {
+      // A stream of dropout masks per replica.
+      if (!shard.inputs[i].defined())
+        shard.inputs[i] = Tensor({}, DType::I64);
+      shard.inputs[i].data<int64_t>()[0] =
+          whole.data<int64_t>()[0] * int64_t(replicas_.size()) + replica;
+    } else {
+      shard.inputs[i] = whole; // parameters and running statistics: shared, read only
+    }
+  }
+  std::vector<Shape> shapes;
+  for (const Tensor &t : shard.inputs)
+    shapes.push_back(t.shape());
+  std::vector<Shape> outputShapes = replicas_[replica]->outputShapes(shapes);
+  shard.outputs.resize(outputShapes.size());
+  for (size_t k = 0; k < outputShapes.size(); ++k)
+    if (!shard.outputs[k].defined() || shard.outputs[k].shape() != outputShapes[k])
+      shard.outputs[k] = Tensor(outputShapes[k], DType::F32);
+}
+
+void DataParallelStep::reduceSlice(int replica, int active, int64_t batch,
+                                   std::vector<Tensor> &outputs) const {
+  size_t results = plainOutputs_ + averaged_.size();
+  for (size_t k = 0; k < results; ++k) {
+    Tensor &target = k < plainOutputs_ ? outputs[k] : averaged_[k - plainOutputs_];
+    int64_t n = target.numel(), begin = n * replica / active, end = n * (replica + 1) / active;
+    float *sum = target.data<float>();
+    for (int s = 0; s < active; ++s) {
+      // A mean over the batch is the shards' means weighted by their sizes.
+      float weight = float(double(shards_[s].rows) / double(batch));
+      const float *part = shards_[s].outputs[k].data<float>();
+      if (s == 0)
+        for (int64_t i = begin; i < end; ++i)
+          sum[i] = weight * part[i];
+      else
+        for (int64_t i = begin; i < end; ++i)
+          sum[i] += weight * part[i];
+    }
+  }
+}
+
+void DataParallelStep::runInto(const std::vector<Tensor> &inputs,
+                               std::vector<Tensor> &outputs) const {
+  if (inputs.size() != inputs_.size() || outputs.size() != outputs_.size())
+    throw Error("data-parallel step: expected " + std::to_string(inputs_.size()) +
+                " arguments and " + std::to_string(outputs_.size()) + " results, got " +
+                std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Tensor &first = inputs[batched_[0]];
+  int64_t batch = first.rank() > 0 ? first.dim(0) : 0;
+  for (int b : batched_)
+    if (inputs[b].rank() == 0 || inputs[b].dim(0) != batch)
+      throw Error("data-parallel step: '" + inputs_[b].name + "' is " + inputs[b].describe() +
+                  ", but '" + inputs_[batched_[0]].name + "' has " + std::to_string(batch) +
+                  " rows");
+  if (batch < 1)
+    throw Error("data-parallel step: the batch is empty");
+
+  int active = int(std::min<int64_t>(int64_t(replicas_.size()), batch));
+  shards_.resize(replicas_.size());
+  for (int64_t r = 0, begin = 0; r < active; ++r) {
+    shards_[r].begin = begin;
+    shards_[r].rows = batch / active + (r < batch % active ? 1 : 0);
+    begin += shards_[r].rows;
+    prepareShard(shards_[r], int(r), inputs);
+  }
+
+  // Every replica computes its shard's gradients, waits for the others, then
+  // sums its slice of every result over all shards.
+  std::vector<std::exception_ptr> errors(active);
+  std::barrier<> computed(active);
+  auto replicaWork = [&](int r) {
+    try {
+      replicas_[r]->runInto(shards_[r].inputs, shards_[r].outputs);
+    } catch (...) {
+      errors[r] = std::current_exception();
+    }
+    computed.arrive_and_wait();
+    if (std::none_of(errors.begin(), errors.end(), [](auto &e) { return bool(e); }))
+      reduceSlice(r, active, batch, outputs);
+  };
+  {
+    std::vector<std::jthread> threads;
+    for (int r = 1; r < active; ++r) {
+      try {
+        threads.emplace_back(replicaWork, r);
+      } catch (...) {
+        // No thread for replica r: it fails, and neither it nor its
+        // successors are waited for.
+        for (int missing = r; missing < active; ++missing) {
+          errors[missing] = std::current_exception();
+          computed.arrive_and_drop();
+        }
+        break;
+      }
+    }
+    replicaWork(0);
+  }
+  for (std::exception_ptr &e : errors)
+    if (e)
+      std::rethrow_exception(e);
+
+  std::vector<Tensor> applyInputs;
+  for (int source : applySource_)
+    applyInputs.push_back(source >= 0 ? inputs[source]
+                                      : averaged_[size_t(-1 - source) - plainOutputs_]);
+  std::vector<Tensor> applyOutputs(outputs.begin() + plainOutputs_, outputs.end());
+  apply_->runInto(applyInputs, applyOutputs);
+}
+
+} // namespace nabla

@@ -1,0 +1,216 @@
+// Data-parallel training (runtime/DataParallelStep.h): gradients of shards
+// computed by replicas at once and averaged, then one compiled update. With a
+// loss that is a mean over the batch, its steps must follow the single
+// training step's, whatever the number of replicas and however the batch
+// splits; models whose per-shard behaviour differs on purpose (dropout's
+// streams, batch norm's statistics) must still match with one replica.
+#include "frontend/Compile.h"
+#include "frontend/Nets.h"
+#include "runtime/DataParallelStep.h"
+#include "runtime/Error.h"
+#include "runtime/Trainer.h"
+
+#include "tests/unit/FileTestSupport.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace nabla;
+using nabla::testing::expectError;
+
+namespace {
+
+constexpr int64_t kFeatures = 12, kClasses = 4;
+
+void defineSmallNet(dsl::ModelBuilder &model, bool batchNormAndDropout = false) {
+  dsl::defineMultiLayerNet(model, {.inputSize = kFeatures,
+                                   .hiddenSizes = {16, 8},
+                                   .outputSize = kClasses,
+                                   .useBatchNorm = batchNormAndDropout,
+                                   .dropoutRatio = batchNormAndDropout ? 0.3 : 0.0,
+                                   .weightDecayLambda = 0.01});
+}
+
+struct Batch {
+  Tensor images, labels;
+};
+
+Batch randomBatch(int64_t rows, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> value;
+  std::uniform_int_distribution<int64_t> label(0, kClasses - 1);
+  Batch b{Tensor({rows, kFeatures}, DType::F32), Tensor({rows}, DType::I64)};
+  for (float &x : b.images.span<float>())
+    x = value(rng);
+  for (int64_t &t : b.labels.span<int64_t>())
+    t = label(rng);
+  return b;
+}
+
+TrainerOptions options(OptimizerKind kind) {
+  TrainerOptions o;
+  o.optimizer = OptimizerConfig::defaults(kind);
+  o.optimizer.lr = 0.05;
+  o.progress = false;
+  return o;
+}
+
+/// Runs `steps` steps of batches of `rows` with the single training step and
+/// with `replicas` replicas of the same model: losses and every parameter
+/// and optimizer slot agree within `tolerance` (relative to the value's
+/// magnitude, at least 1).
+void expectSameTrajectory(int replicas, int64_t rows, OptimizerKind kind, dsl::Backend backend,
+                          bool batchNormAndDropout = false, int steps = 4,
+                          double tolerance = 2e-5) {
+  dsl::ModelBuilder model("small_net");
+  defineSmallNet(model, batchNormAndDropout);
+  dsl::CompiledModel single = dsl::compileModel(model, {.backend = backend, .optimizer = kind});
+  // compileModel makes a data-parallel step from 2 replicas on; one replica
+  // is built by hand.
+  dsl::CompiledModel parallel = dsl::compileModel(
+      model, {.backend = backend, .optimizer = kind, .replicas = std::max(2, replicas)});
+  if (replicas == 1)
+    parallel.trainStep = std::make_shared<DataParallelStep>(
+        std::vector{dsl::compileFunction(*parallel.module, "loss_grad", backend)},
+        dsl::compileFunction(*parallel.module, "loss_apply_gradients", backend));
+  auto *step = dynamic_cast<const DataParallelStep *>(parallel.trainStep.get());
+  ASSERT_NE(step, nullptr);
+  EXPECT_EQ(step->replicaCount(), replicas);
+
+  ParameterStore initial = model.initialParameters(7);
+  Trainer a(single.trainStep, single.forward, initial, options(kind));
+  Trainer b(parallel.trainStep, parallel.forward, initial, options(kind));
+  for (int s = 0; s < steps; ++s) {
+    Batch batch = randomBatch(rows, 100 + s);
+    double la = a.step(batch.images, batch.labels), lb = b.step(batch.images, batch.labels);
+    EXPECT_NEAR(la, lb, tolerance * std::max(1.0, std::abs(la))) << "step " << s;
+  }
+  const ParameterStore &pa = a.parameters(), &pb = b.parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (const auto &[name, value] : pa) {
+    ASSERT_TRUE(pb.count(name)) << name;
+    auto x = value.span<float>(), y = pb.at(name).span<float>();
+    ASSERT_EQ(x.size(), y.size()) << name;
+    for (size_t i = 0; i < x.size(); ++i)
+      ASSERT_NEAR(x[i], y[i], tolerance * std::max(1.0f, std::abs(x[i])))
+          << name << "[" << i << "] with " << replicas << " replicas";
+  }
+}
+
+} // namespace
+
+TEST(DataParallel, TwoReplicasFollowTheSingleStep) {
+  expectSameTrajectory(2, 20, OptimizerKind::Momentum, dsl::Backend::Halide);
+}
+
+TEST(DataParallel, UnevenShardsAreWeightedBySize) {
+  // 10 rows on 3 replicas: shards of 4, 3 and 3.
+  expectSameTrajectory(3, 10, OptimizerKind::SGD, dsl::Backend::Halide);
+}
+
+TEST(DataParallel, AdamFollowsTheSingleStep) {
+  expectSameTrajectory(2, 16, OptimizerKind::Adam, dsl::Backend::Halide);
+}
+
+TEST(DataParallel, MoreReplicasThanRowsLeavesSomeIdle) {
+  expectSameTrajectory(4, 3, OptimizerKind::SGD, dsl::Backend::Halide);
+}
+
+TEST(DataParallel, ReferenceReplicasFollowTheReferenceStep) {
+  expectSameTrajectory(3, 9, OptimizerKind::Momentum, dsl::Backend::Reference);
+}
+
+TEST(DataParallel, OneReplicaWithDropoutAndBatchNormIsTheSingleStep) {
+  // One replica draws dropout's masks from the single step's stream and
+  // normalizes over the whole batch, and running statistics pass through.
+  expectSameTrajectory(1, 12, OptimizerKind::Adam, dsl::Backend::Halide, true);
+}
+
+TEST(DataParallel, DropoutAndBatchNormTrainOnShards) {
+  // Two replicas differ from the single step on purpose (their own masks and
+  // shard statistics), but training still lowers the loss on a fixed batch.
+  dsl::ModelBuilder model("small_net");
+  defineSmallNet(model, true);
+  dsl::CompiledModel parallel =
+      dsl::compileModel(model, {.optimizer = OptimizerKind::Adam, .replicas = 2});
+  TrainerOptions o = options(OptimizerKind::Adam);
+  o.optimizer.lr = 0.01;
+  Trainer t(parallel.trainStep, parallel.forward, model.initialParameters(1), o);
+  Batch batch = randomBatch(32, 5);
+  double first = t.step(batch.images, batch.labels), last = first;
+  for (int s = 0; s < 60; ++s)
+    last = t.step(batch.images, batch.labels);
+  EXPECT_LT(last, 0.7 * first);
+  for (const auto &[name, value] : t.parameters())
+    for (float x : value.span<float>())
+      ASSERT_TRUE(std::isfinite(x)) << name;
+  // The running mean moved from its initial zeros.
+  bool moved = false;
+  for (const auto &[name, value] : t.parameters())
+    if (name.find("running_mean") != std::string::npos)
+      for (float x : value.span<float>())
+        moved |= x != 0.0f;
+  EXPECT_TRUE(moved);
+}
+
+TEST(DataParallel, BadSetupsAreErrors) {
+  dsl::ModelBuilder model("small_net");
+  defineSmallNet(model);
+  expectError([&] { dsl::compileModel(model, {.replicas = 0}); },
+              {"replicas must be at least 1, got 0"});
+  dsl::CompiledModel parallel = dsl::compileModel(model, {.replicas = 2});
+  auto gradient = dsl::compileFunction(*parallel.module, "loss_grad", dsl::Backend::Reference);
+  auto apply =
+      dsl::compileFunction(*parallel.module, "loss_apply_gradients", dsl::Backend::Reference);
+  expectError(
+      [&] {
+        DataParallelStep({gradient, gradient}, apply);
+      },
+      {"distinct instances of the gradient function"});
+  expectError([&] { DataParallelStep({}, apply); }, {"at least one replica"});
+  auto forward = dsl::compileFunction(*parallel.module, "forward", dsl::Backend::Reference);
+  expectError(
+      [&] {
+        DataParallelStep({gradient, forward}, apply);
+      },
+      {"replica 1 is not the same gradient function as replica 0"});
+  expectError([&] { DataParallelStep({apply}, apply); }, {"no input or label argument"});
+
+  // Images and labels of different batch sizes.
+  std::vector<Tensor> inputs;
+  for (const ArgumentInfo &arg : parallel.trainStep->inputs()) {
+    Shape shape = arg.shape;
+    for (int64_t &d : shape)
+      d = d < 0 ? 4 : d;
+    if (arg.role == "label")
+      shape = {5};
+    inputs.emplace_back(shape, arg.dtype);
+  }
+  std::vector<Tensor> outputs;
+  for (const ArgumentInfo &arg : parallel.trainStep->outputs())
+    outputs.emplace_back(arg.shape, arg.dtype);
+  expectError([&] { parallel.trainStep->runInto(inputs, outputs); },
+              {"data-parallel step: 't' is tensor<5xi64>, but 'x' has 4 rows"});
+}
+
+TEST(DataParallel, SameBitsEveryRun) {
+  // Each slice of the all-reduce sums the shards in replica order, whichever
+  // replica finishes first, so two runs agree to the bit.
+  dsl::ModelBuilder model("small_net");
+  defineSmallNet(model);
+  dsl::CompiledModel parallel =
+      dsl::compileModel(model, {.optimizer = OptimizerKind::Adam, .replicas = 3});
+  ParameterStore initial = model.initialParameters(3);
+  Trainer a(parallel.trainStep, parallel.forward, initial, options(OptimizerKind::Adam));
+  Trainer b(parallel.trainStep, parallel.forward, initial, options(OptimizerKind::Adam));
+  for (int s = 0; s < 5; ++s) {
+    Batch batch = randomBatch(31, 200 + s);
+    EXPECT_EQ(a.step(batch.images, batch.labels), b.step(batch.images, batch.labels));
+  }
+  for (const auto &[name, value] : a.parameters()) {
+    auto x = value.span<float>(), y = b.parameters().at(name).span<float>();
+    ASSERT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << name;
+  }
+}
