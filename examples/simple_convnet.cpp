@@ -15,7 +15,7 @@ int main(int argc, char **argv) {
   std::string optimizer = "adam", init = "std0.01", data, out, backend = "halide", dumpIr;
   std::string target = "host", scheduler = "manual";
   double lr = 0.001;
-  int threads = 0;
+  int threads = 0, replicas = 1;
   uint64_t seed = 0;
   bool noFuse = false, im2col = false, quiet = false;
   app.add_option("--epochs", epochs, "epochs to train")->capture_default_str()->check(cli::atLeast(1));
@@ -31,6 +31,11 @@ int main(int argc, char **argv) {
   app.add_flag("--no-fuse", noFuse, "skip the conv+bias+relu fusion pass");
   app.add_flag("--im2col", im2col, "lower convolution and pooling to im2col + GEMM");
   app.add_option("--backend", backend, "halide or reference")->capture_default_str();
+  app.add_option("--replicas", replicas,
+                 "data-parallel training: split each batch over this many replicas, one thread "
+                 "each, and average their gradients (1: the single compiled step)")
+      ->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--target", target,
                  "halide backend: host, host-cuda (parameters stay on the GPU) or a Halide target")
       ->capture_default_str();
@@ -60,7 +65,7 @@ int main(int argc, char **argv) {
     dsl::CompiledModel compiled = dsl::compileModel(
         model, {.backend = examples::parseBackend(backend), .optimizer = opt.kind, .fuse = !noFuse,
                 .im2col = im2col, .dumpIrDir = dumpIr, .target = target,
-                .schedule = {halide::parseScheduler(scheduler), int(batch)}});
+                .schedule = {halide::parseScheduler(scheduler), int(batch)}, .replicas = replicas});
     std::printf("simple_convnet: compiled in %.2f s (%s backend, %s, %s, %s, %s schedule)\n",
                 compiled.compileSeconds, backend.c_str(), target.c_str(),
                 noFuse ? "unfused" : "fused", im2col ? "im2col" : "direct conv", scheduler.c_str());

@@ -245,6 +245,8 @@ TEST(Examples, BadArgumentsGetAMessageAndANonZeroExit) {
            {"gradient_descent", "--steps 99999999999999999999", "--steps: 99999999999999999999 is out of range"},
            {"activations", "--out " + file, "cannot create directory '" + file + "'"},
            {"overfitting", "--out " + file, "cannot create directory '" + file + "'"},
+           {"data_parallel", "--replicas 1", "--replicas: must be at least 2, got 1"},
+           {"simple_convnet", "--replicas 0", "--replicas: must be at least 1, got 0"},
        }) {
     auto [status, output] = runCommand(c.example, c.args);
     EXPECT_GT(status, 0) << c.example << " " << c.args << " printed:\n" << output;
@@ -529,6 +531,27 @@ TEST(Examples, HyperparameterSearchRanksLogUniformDraws) {
   EXPECT_GT(numbersAfter(out, "best-1: trial ").at(1), 1e-3);
   expectPng(dir / "hyperparameter_search.png", 2 * 480, 360);
   expectPng(dir / "hyperparameter_best.png", 4 * 320, 240);
+}
+
+TEST(Examples, DataParallelReplicasFollowTheSingleStep) {
+  SKIP_WITHOUT_FASHION_MNIST();
+  std::string out = runExample("data_parallel", "--replicas 3 --train-size 1000 --test-size 500");
+  for (const char *run : {"single step  epoch 2: loss ", "3 replicas   epoch 2: loss "}) {
+    std::vector<double> epoch = numbersAfter(out, run);
+    ASSERT_EQ(epoch.size(), 5u) << run; // loss, train %, test %, seconds, images/s
+    EXPECT_LT(epoch[0], 2.0) << run;    // below ln(10) = 2.30: it learned
+  }
+  // steps, loss gap, the two test accuracies, the largest difference (and the
+  // digits of its parameter's name and index). Batches of 100 split 34/33/33:
+  // averaging the shards' gradients by their sizes gives the batch's, so after
+  // 20 Adam steps only rounding separates the runs.
+  std::vector<double> after = numbersAfter(out, "after ");
+  ASSERT_GE(after.size(), 5u);
+  EXPECT_EQ(after[0], 20);
+  EXPECT_LT(after[1], 1e-5);
+  EXPECT_EQ(after[2], after[3]);
+  EXPECT_LT(after[4], 1e-4);
+  EXPECT_EQ(numbersAfter(out, "training time: single step ").size(), 4u);
 }
 
 TEST(Examples, HalfPrecisionWeightsKeepAccuracy) {
