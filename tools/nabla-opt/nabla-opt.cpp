@@ -3,14 +3,21 @@
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
 #include "tools/NestingCheck.h"
+#include "tools/OutputFile.h"
 
 #include "mlir/IR/Dialect.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -45,6 +52,38 @@ bool inputsNestShallowly(int argc, char **argv) {
   return true;
 }
 
+/// Where -o's file name is in argv: "-o FILE" (an argument of its own, no
+/// prefix), "-o=FILE" or "--o=FILE" (after the prefix). Index -1 and file
+/// "-" (standard output) without one.
+struct OutputArgument {
+  int index = -1;
+  std::string prefix, file = "-";
+};
+
+OutputArgument findOutput(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if ((arg == "-o" || arg == "--o") && i + 1 < argc) return {i + 1, "", argv[i + 1]};
+    for (llvm::StringRef prefix : {"-o=", "--o="})
+      if (arg.startswith(prefix)) return {i, prefix.str(), arg.drop_front(prefix.size()).str()};
+  }
+  return {};
+}
+
+/// MlirOptMain failed and said why.
+struct Failed {};
+
+/// The temporary file MlirOptMain writes while it runs, removed on a fatal error.
+std::string temporaryOutput;
+
+/// LLVM aborts with a stack dump when an output stream fails (a full disk,
+/// /dev/full); nabla-opt reports it as an error instead.
+void reportFatalError(void *, const char *reason, bool) {
+  llvm::errs() << "nabla-opt: error: " << reason << "\n";
+  if (!temporaryOutput.empty()) std::remove(temporaryOutput.c_str());
+  std::_Exit(1);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -58,6 +97,30 @@ int main(int argc, char **argv) {
   nabla::registerNablaPasses();
   hideLlvmOptions();
   if (!inputsNestShallowly(argc, argv)) return 1;
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "nabla optimizer driver\n", registry));
+  llvm::install_fatal_error_handler(reportFatalError);
+  const char *title = "nabla optimizer driver\n";
+  OutputArgument output = findOutput(argc, argv);
+  if (output.file == "-")
+    return mlir::asMainReturnCode(mlir::MlirOptMain(argc, argv, title, registry));
+
+  // MlirOptMain truncates -o's file before it parses the input: it writes a
+  // temporary file instead, which replaces -o's only after a run that
+  // succeeded (tools/OutputFile.h).
+  try {
+    nabla::tools::checkWritable(output.file);
+    nabla::tools::writeThroughTemporary(output.file, [&](const std::string &path) {
+      temporaryOutput = path;
+      std::vector<char *> args(argv, argv + argc);
+      std::string redirected = output.prefix + path;
+      args[output.index] = redirected.data();
+      if (mlir::failed(mlir::MlirOptMain(int(args.size()), args.data(), title, registry)))
+        throw Failed{};
+    });
+  } catch (const nabla::Error &e) {
+    llvm::errs() << "nabla-opt: error: " << e.what() << "\n";
+    return 1;
+  } catch (Failed) {
+    return 1;
+  }
+  return 0;
 }

@@ -11,11 +11,11 @@
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
-#include "runtime/AtomicFile.h"
 #include "runtime/Error.h"
 #include "runtime/Optimizer.h"
 #include "tools/CliChecks.h"
 #include "tools/NestingCheck.h"
+#include "tools/OutputFile.h"
 #include "tools/nablac/AotCommand.h"
 #include "tools/nablac/JitRun.h"
 
@@ -23,24 +23,19 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/ADT/ScopeExit.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 using namespace nabla;
+using tools::checkWritable;
+using tools::writeText;
 
 namespace {
 
@@ -146,28 +141,6 @@ std::string defaultEntry(mlir::ModuleOp module, const Options &o) {
   throw Error("no @" + o.function + "_train_step, @forward or @main: name one with --entry");
 }
 
-/// Throws unless file `output` could be written: checked before compiling,
-/// so a mistyped -o fails at once rather than after the work.
-void checkWritable(const std::string &output) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  if (fs::is_directory(output, error)) throw Error(output + ": is a directory");
-  fs::path dir = fs::path(output).parent_path();
-  if (dir.empty()) dir = ".";
-  if (!fs::is_directory(dir, error)) throw Error(output + ": no directory " + dir.string());
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw Error(output + ": cannot write into " + dir.string() + ": " + std::strerror(errno));
-}
-
-/// Writes `text` to standard output ('-') or to file `output`, which is
-/// replaced only once the new text is complete (writeFileAtomically): a
-/// failed or interrupted run leaves the old file as it was.
-void writeText(const std::string &text, const std::string &output) {
-  if (output != "-") return writeFileAtomically(output, text);
-  std::cout << text << std::flush;
-  if (!std::cout) throw Error(std::string("cannot write to standard output: ") + std::strerror(errno));
-}
-
 struct LoadedModel {
   std::unique_ptr<dsl::ModelBuilder> builder; // a library model's, kept alive
   mlir::OwningOpRef<mlir::ModuleOp> module;
@@ -222,17 +195,10 @@ void emitHalide(mlir::ModuleOp module, const std::string &entry, const std::stri
   halide::EmitKind kind = emit == "halide-stmt" ? halide::EmitKind::Stmt
                           : emit == "llvm"      ? halide::EmitKind::Llvm
                                                 : halide::EmitKind::Assembly;
-  // Halide writes a file: a temporary one, whose text then goes to `output`
-  // through writeText.
-  llvm::SmallString<128> path;
-  if (llvm::sys::fs::createTemporaryFile("nablac", "txt", path))
-    throw Error("cannot create a temporary file");
-  auto removeTemporary = llvm::make_scope_exit([&] { llvm::sys::fs::remove(path); });
-  halide::emitFunction(module, entry, kind, path.str().str(), schedule);
-  std::ifstream in(path.str().str());
-  std::ostringstream text;
-  text << in.rdbuf();
-  writeText(text.str(), output);
+  // Halide writes a file: a temporary one, whose text then goes to `output`.
+  tools::writeThroughTemporary(output, [&](const std::string &path) {
+    halide::emitFunction(module, entry, kind, path, schedule);
+  });
 }
 
 } // namespace
