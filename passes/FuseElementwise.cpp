@@ -8,6 +8,8 @@
 // relu's step) becomes one loop. The backend honours the mark;
 // --nabla-plan-memory gives marked values no buffer. Only pointwise values
 // are this pass's to mark or unmark (--nabla-fuse-conv-pool marks convs).
+// A long chain stores a value every kMaxInlineDepth ops (InlineDepth.h).
+#include "passes/InlineDepth.h"
 #include "passes/PassDetail.h"
 #include "passes/Passes.h"
 
@@ -29,6 +31,7 @@ struct FuseElementwise : FuseElementwiseBase<FuseElementwise> {
       if (fusesIntoItsUser(*op)) op->setAttr("nabla.inline", mark);
       else if (isPointwise(op)) op->removeAttr("nabla.inline");
     });
+    capInlineDepth(getOperation());
   }
 };
 

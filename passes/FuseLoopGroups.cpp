@@ -13,6 +13,11 @@
 // two or more, get one `nabla.loop_group` id: the backend computes them in a
 // single loop, each member that another one reads recomputed inside it.
 // Run after --nabla-fuse-elementwise; components need one static shape.
+// A component of more than kMaxInlineDepth members forms no loop group, and
+// chains inlined here are cut like --nabla-fuse-elementwise's
+// (InlineDepth.h): an optimizer update has a dozen members, and a longer
+// component inlined whole would make an expression too deep to compile fast.
+#include "passes/InlineDepth.h"
 #include "passes/PassDetail.h"
 #include "passes/Passes.h"
 
@@ -70,6 +75,7 @@ struct FuseLoopGroups : FuseLoopGroupsBase<FuseLoopGroups> {
 
     Builder b(&getContext());
     int64_t nextGroup = 0;
+    llvm::DenseSet<Operation *> groupMembers; // their marks stay: the group needs them
     for (auto &[leader, component] : byComponent) {
       llvm::SmallVector<Operation *> returned, readByMembers;
       bool qualifies = true;
@@ -81,12 +87,15 @@ struct FuseLoopGroups : FuseLoopGroupsBase<FuseLoopGroups> {
         case Reads::Elsewhere: qualifies = false; break;
         }
       }
-      if (!qualifies) continue;
+      bool grouped = returned.size() >= 2;
+      if (!qualifies || (grouped && component.size() > size_t(kMaxInlineDepth))) continue;
       for (Operation *op : readByMembers) op->setAttr("nabla.inline", b.getUnitAttr());
-      if (returned.size() < 2) continue;
+      if (!grouped) continue;
       for (Operation *op : returned) op->setAttr(kLoopGroup, b.getI64IntegerAttr(nextGroup));
       ++nextGroup;
+      groupMembers.insert(component.begin(), component.end());
     }
+    capInlineDepth(func, groupMembers);
   }
 };
 

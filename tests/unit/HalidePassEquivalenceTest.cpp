@@ -9,6 +9,11 @@
 
 #include "backends/reference/Interpreter.h"
 #include "frontend/Nets.h"
+#include "ir/Dialect.h"
+#include "passes/InlineDepth.h"
+#include "passes/Pipelines.h"
+
+#include "mlir/Pass/PassManager.h"
 
 #include <gtest/gtest.h>
 
@@ -71,6 +76,37 @@ TEST(HalidePassEquivalence, DeepConvNetWithPaddingAndDropout) {
                              .outputSize = 3});
   // Its gradient takes ~10 s to JIT-compile: the two ends of the range only.
   expectHalidePipelinesAgree(m, {2, 1, 12, 12}, 3, {{Pipeline::None, 0}, {Pipeline::All, 2}});
+}
+
+TEST(HalidePassEquivalence, LongPointwiseChainIsCutAndStillComputesTheSame) {
+  // v(i+1) = tanh(v(i) + y), 200 times: the fusion passes store a value every
+  // kMaxInlineDepth ops (passes/InlineDepth.h) instead of inlining the chain.
+  constexpr int kLength = 200;
+  std::string t = tensorType({8, 16});
+  std::string body, previous = "%a0";
+  for (int i = 0; i < kLength; ++i) {
+    std::string sum = "%s" + std::to_string(i), next = "%v" + std::to_string(i);
+    body += sum + " = nabla.add " + previous + ", %a1 : (" + t + ", " + t + ") -> " + t + "\n";
+    body += next + " = nabla.tanh " + sum + " : " + t + "\n";
+    previous = next;
+  }
+  std::string src = funcSource({t, t}, t, body + "%y = nabla.neg " + previous + " : " + t);
+  auto context = makeContext();
+  auto module = parse(*context, src);
+  ASSERT_TRUE(module);
+  mlir::PassManager pm(context.get());
+  buildPipeline(pm, {.autodiff = false});
+  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+  int stored = 0;
+  module->walk([&](mlir::Operation *op) {
+    stored += nabla::isPointwise(op) && !op->hasAttr("nabla.inline");
+  });
+  EXPECT_EQ(stored, (2 * kLength + 1) / kMaxInlineDepth + 1); // every 64th op, and the result
+
+  std::vector<Tensor> args = {randomTensor({8, 16}), randomTensor({8, 16})};
+  auto halide = halide::Executable::compileJit(*module, "f");
+  expectTensorNear(halide.run(args)[0], referenceOracle(src, "f")(toRef(args))[0], {1e-5, 1e-5},
+                   "the chain of 200 tanh(v + y)");
 }
 
 } // namespace

@@ -1,4 +1,16 @@
 // RUN: nabla-opt --split-input-file --nabla-fuse-elementwise %s | FileCheck %s
+// RUN: %python %S/Inputs/pointwise_chain.py 130 | nabla-opt --nabla-fuse-elementwise | FileCheck %s --check-prefix=LONG
+
+// A chain of 130 ops stores every 64th value (the 64th, the 128th) and the
+// returned one: no loop computes more than 64 of its ops (InlineDepth.h).
+// A stored value's line has no attribute between its operands and the colon.
+// LONG-COUNT-63: {nabla.inline}
+// LONG-NEXT: %63 = nabla.{{[a-z]+}} %62, %arg1 : (
+// LONG-COUNT-63: {nabla.inline}
+// LONG-NEXT: %127 = nabla.{{[a-z]+}} %126, %arg1 : (
+// LONG-NEXT: %128 = nabla.{{[a-z]+}} %127, %arg1 {nabla.inline}
+// LONG-NEXT: %129 = nabla.{{[a-z]+}} %128, %arg1 : (
+// LONG-NEXT: return %129
 
 // A chain: each value has one elementwise user of its type and is inlined;
 // the returned value is not.

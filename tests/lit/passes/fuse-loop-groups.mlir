@@ -1,5 +1,20 @@
 // RUN: nabla-opt --split-input-file --nabla-fuse-elementwise --nabla-fuse-loop-groups %s | FileCheck %s
 // RUN: nablac %s -emit=halide-stmt --entry adam | FileCheck %s --check-prefix=STMT
+// RUN: %python %S/Inputs/pointwise_chain.py 130 --square | nabla-opt --nabla-fuse-elementwise --nabla-fuse-loop-groups | FileCheck %s --check-prefix=SQUARES
+// RUN: %python %S/Inputs/pointwise_chain.py 70 --return-first | nabla-opt --nabla-fuse-elementwise --nabla-fuse-loop-groups | FileCheck %s --check-prefix=WIDE
+
+// v(i+1) = v(i) * v(i): each value has two reads by one member, so this pass
+// inlines them, but a loop still computes at most 64 ops of the chain.
+// SQUARES-COUNT-63: {nabla.inline}
+// SQUARES-NEXT: %63 = nabla.mul %62, %62 : (
+// SQUARES-COUNT-63: {nabla.inline}
+// SQUARES-NEXT: %127 = nabla.mul %126, %126 : (
+// SQUARES-NEXT: %128 = nabla.mul %127, %127 {nabla.inline}
+// SQUARES-NEXT: %129 = nabla.mul %128, %128 : (
+
+// A component of 70 members returning two values forms no loop group: it
+// would inline the whole chain into one loop.
+// WIDE-NOT: nabla.loop_group
 
 // Adam's update of one parameter: the regularized gradient %g has two
 // readers in the component and is inlined into both; the new moments and
