@@ -37,8 +37,7 @@ Run train(int replicas, const examples::LessonOptions &o, const TrainerOptions &
   Trainer trainer(compiled.trainStep, compiled.forward, model.initialParameters(o.seed), options);
   trainer.fit(trainSet, &testSet);
   ParameterStore parameters;
-  for (const auto &[name, value] : trainer.parameters())
-    parameters[name] = value.clone();
+  for (const auto &[name, value] : trainer.parameters()) parameters[name] = value.clone();
   return {std::move(parameters), trainer.history(), compiled.compileSeconds};
 }
 
@@ -54,8 +53,7 @@ Difference largestDifference(const ParameterStore &a, const ParameterStore &b) {
     const float *x = value.data<float>(), *y = b.at(name).data<float>();
     for (int64_t i = 0; i < value.numel(); ++i) {
       double d = std::fabs(double(x[i]) - y[i]) / std::max(1.0, std::fabs(double(x[i])));
-      if (d > largest.relative)
-        largest = {d, name + "[" + std::to_string(i) + "]"};
+      if (d > largest.relative) largest = {d, name + "[" + std::to_string(i) + "]"};
     }
   }
   return largest;
@@ -127,10 +125,8 @@ int main(int argc, char **argv) {
                 (long long)a.step, lossGap, 100 * a.testAccuracy, 100 * b.testAccuracy, d.relative,
                 d.where.empty() ? "none" : d.where.c_str());
     double singleSeconds = 0, parallelSeconds = 0;
-    for (const EpochMetrics &e : single.history.epochs())
-      singleSeconds += e.seconds;
-    for (const EpochMetrics &e : parallel.history.epochs())
-      parallelSeconds += e.seconds;
+    for (const EpochMetrics &e : single.history.epochs()) singleSeconds += e.seconds;
+    for (const EpochMetrics &e : parallel.history.epochs()) parallelSeconds += e.seconds;
     std::printf("training time: single step %.2f s, %d replicas %.2f s (%.2fx)\n", singleSeconds,
                 replicas, parallelSeconds, singleSeconds / parallelSeconds);
     return 0;

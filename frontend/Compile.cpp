@@ -2,6 +2,7 @@
 
 #include "backends/halide/HalideFunction.h"
 #include "backends/reference/ReferenceFunction.h"
+#include "runtime/BatchShardedFunction.h"
 #include "runtime/DataParallelStep.h"
 #include "runtime/Error.h"
 
@@ -30,25 +31,18 @@ std::shared_ptr<const CompiledFunction> compileFunction(mlir::ModuleOp module, c
 
 namespace {
 
-/// One instance of @loss_grad per replica, so that their calls can overlap,
-/// and @loss_apply_gradients.
-std::shared_ptr<const CompiledFunction> compileDataParallelStep(mlir::ModuleOp module,
-                                                               const CompileOptions &options) {
-  // The small update first: it says whether the target is a device.
-  auto apply = compileFunction(module, "loss_apply_gradients", options.backend, options.target,
-                               options.schedule);
-  if (apply->onDevice())
-    throw Error("data-parallel training runs on the host CPU, not on target '" + options.target +
-                "'");
+/// `options.replicas` instances of function `name`, whose calls can overlap.
+std::vector<std::shared_ptr<const CompiledFunction>>
+instances(mlir::ModuleOp module, const std::string &name, const CompileOptions &options) {
   std::vector<std::shared_ptr<const CompiledFunction>> replicas;
   for (int r = 0; r < options.replicas; ++r) {
     if (options.backend == Backend::Reference)
-      replicas.push_back(std::make_shared<reference::ReferenceFunction>(module, "loss_grad"));
+      replicas.push_back(std::make_shared<reference::ReferenceFunction>(module, name));
     else
       replicas.push_back(std::make_shared<halide::HalideFunction>(
-          module, "loss_grad", options.target, options.schedule, halide::Instance::Replica));
+          module, name, options.target, options.schedule, halide::Instance::Replica));
   }
-  return std::make_shared<DataParallelStep>(std::move(replicas), std::move(apply));
+  return replicas;
 }
 
 } // namespace
@@ -77,12 +71,23 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
   });
   if (mlir::failed(pm.run(*compiled.module)))
     throw Error("compiling model '" + model.name() + "' failed:\n" + diagnostics);
-  compiled.forward = compileFunction(*compiled.module, "forward", options.backend, options.target,
-                                     options.schedule);
-  compiled.trainStep = options.replicas > 1
-                           ? compileDataParallelStep(*compiled.module, options)
-                           : compileFunction(*compiled.module, "loss_train_step", options.backend,
-                                             options.target, options.schedule);
+  if (options.replicas > 1) {
+    // The small update first: it says whether the target is a device.
+    auto apply = compileFunction(*compiled.module, "loss_apply_gradients", options.backend,
+                                 options.target, options.schedule);
+    if (apply->onDevice())
+      throw Error("data-parallel training runs on the host CPU, not on target '" + options.target +
+                  "'");
+    compiled.forward =
+        std::make_shared<BatchShardedFunction>(instances(*compiled.module, "forward", options));
+    compiled.trainStep = std::make_shared<DataParallelStep>(
+        instances(*compiled.module, "loss_grad", options), std::move(apply));
+  } else {
+    compiled.forward = compileFunction(*compiled.module, "forward", options.backend, options.target,
+                                       options.schedule);
+    compiled.trainStep = compileFunction(*compiled.module, "loss_train_step", options.backend,
+                                         options.target, options.schedule);
+  }
   compiled.compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return compiled;

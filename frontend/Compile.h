@@ -31,10 +31,11 @@ struct CompileOptions {
   /// Halide's autoschedulers for a batch (to compare them;
   /// backends/halide/AutoSchedulers.h).
   halide::Schedule schedule;
-  /// Above 1: data-parallel training on the host. The training step is then
-  /// a DataParallelStep (runtime/DataParallelStep.h): @loss_grad on this many
+  /// Above 1: data parallelism on the host. The training step is then a
+  /// DataParallelStep (runtime/DataParallelStep.h): @loss_grad on this many
   /// shards of each batch at once, their gradients averaged, and
-  /// @loss_apply_gradients applying the average.
+  /// @loss_apply_gradients applying the average; @forward is a
+  /// BatchShardedFunction, its rows computed shard by shard at once.
   int replicas = 1;
 };
 

@@ -22,8 +22,7 @@ public:
   }
 
   void runOnOperation() override {
-    if (failed(build(getOperation())))
-      signalPassFailure();
+    if (failed(build(getOperation()))) signalPassFailure();
   }
 
 private:
@@ -34,8 +33,7 @@ LogicalResult ApplyGradientsPass::build(ModuleOp module) {
   const char *flag = "--nabla-apply-gradients";
   std::string applyName = functionName + "_apply_gradients";
   auto source = findUpdateSource(module, functionName, optimizer, applyName, flag);
-  if (failed(source))
-    return failure();
+  if (failed(source)) return failure();
   FuncOp grad = source->grad;
   const std::vector<GradientResult> &gradients = source->gradients;
 
@@ -43,10 +41,8 @@ LogicalResult ApplyGradientsPass::build(ModuleOp module) {
   // function's result order.
   MLIRContext *context = module.getContext();
   llvm::SmallVector<Type> types;
-  for (const GradientResult &g : gradients)
-    types.push_back(grad.getArgument(g.argument).getType());
-  for (const GradientResult &g : gradients)
-    types.push_back(grad.getArgument(g.argument).getType());
+  for (const GradientResult &g : gradients) types.push_back(grad.getArgument(g.argument).getType());
+  for (const GradientResult &g : gradients) types.push_back(grad.getArgument(g.argument).getType());
   auto apply = FuncOp::create(grad.getLoc(), applyName, FunctionType::get(context, types, {}));
   module.push_back(apply);
   Block *body = apply.addEntryBlock();

@@ -16,8 +16,10 @@ void capInlineDepth(FuncOp func, const llvm::DenseSet<Operation *> &keep) {
     for (Value operand : op->getOperands())
       if (auto it = depthOf.find(operand.getDefiningOp()); it != depthOf.end())
         depth = std::max(depth, it->second + 1);
-    if (depth >= kMaxInlineDepth && !keep.contains(op)) op->removeAttr("nabla.inline");
-    else depthOf[op] = depth;
+    if (depth >= kMaxInlineDepth && !keep.contains(op))
+      op->removeAttr("nabla.inline");
+    else
+      depthOf[op] = depth;
   });
 }
 

@@ -91,8 +91,7 @@ void replaceResults(FuncOp function, ReturnOp ret, const NamedValues &results) {
   ret.erase();
   eraseDeadOps(function.getBody().front());
   llvm::SmallVector<Type> types;
-  for (Value v : results.values)
-    types.push_back(v.getType());
+  for (Value v : results.values) types.push_back(v.getType());
   function.setType(FunctionType::get(context, function.getType().getInputs(), types));
   for (unsigned r = 0; r < results.names.size(); ++r) {
     function.setResultAttrs(r, DictionaryAttr::get(context, {}));

@@ -3,11 +3,7 @@
 #include "runtime/Error.h"
 
 #include <algorithm>
-#include <barrier>
-#include <cstring>
-#include <exception>
 #include <set>
-#include <thread>
 
 namespace nabla {
 
@@ -24,8 +20,7 @@ bool sameArguments(const std::vector<ArgumentInfo> &a, const std::vector<Argumen
 
 int indexOf(const std::vector<ArgumentInfo> &arguments, const std::string &name) {
   for (size_t i = 0; i < arguments.size(); ++i)
-    if (arguments[i].name == name)
-      return int(i);
+    if (arguments[i].name == name) return int(i);
   return -1;
 }
 
@@ -34,15 +29,12 @@ int indexOf(const std::vector<ArgumentInfo> &arguments, const std::string &name)
 DataParallelStep::DataParallelStep(std::vector<std::shared_ptr<const CompiledFunction>> replicas,
                                    std::shared_ptr<const CompiledFunction> applyGradients)
     : replicas_(std::move(replicas)), apply_(std::move(applyGradients)) {
-  if (replicas_.empty())
-    throw Error("data-parallel training needs at least one replica");
-  if (!apply_)
-    throw Error("data-parallel training needs the apply-gradients function");
+  if (replicas_.empty()) throw Error("data-parallel training needs at least one replica");
+  if (!apply_) throw Error("data-parallel training needs the apply-gradients function");
   std::set<const CompiledFunction *> distinct;
   for (size_t r = 0; r < replicas_.size(); ++r) {
     const auto &replica = replicas_[r];
-    if (!replica)
-      throw Error("data-parallel replica " + std::to_string(r) + " is missing");
+    if (!replica) throw Error("data-parallel replica " + std::to_string(r) + " is missing");
     if (replica->onDevice() || apply_->onDevice())
       throw Error("data-parallel training runs on the host CPU; compile for target host");
     if (!sameArguments(replica->inputs(), replicas_[0]->inputs()) ||
@@ -60,10 +52,8 @@ DataParallelStep::DataParallelStep(std::vector<std::shared_ptr<const CompiledFun
   inputs_ = gradientIn;
   gradientInputs_ = gradientIn.size();
   for (size_t i = 0; i < gradientIn.size(); ++i) {
-    if (gradientIn[i].role == "input" || gradientIn[i].role == "label")
-      batched_.push_back(int(i));
-    if (gradientIn[i].role == "step")
-      stepArg_ = int(i);
+    if (gradientIn[i].role == "input" || gradientIn[i].role == "label") batched_.push_back(int(i));
+    if (gradientIn[i].role == "step") stepArg_ = int(i);
   }
   if (batched_.empty())
     throw Error("the gradient function has no input or label argument to split into shards");
@@ -79,11 +69,9 @@ DataParallelStep::DataParallelStep(std::vector<std::shared_ptr<const CompiledFun
       throw Error("gradient function result '" + out.name + "' follows the gradients");
     if (std::count(out.shape.begin(), out.shape.end(), -1))
       throw Error("gradient function result '" + out.name + "' has a dynamic shape");
-    if (k >= plainOutputs_)
-      averaged_.emplace_back(out.shape, DType::F32);
+    if (k >= plainOutputs_) averaged_.emplace_back(out.shape, DType::F32);
   }
-  if (plainOutputs_ == 0)
-    throw Error("the gradient function returns no loss");
+  if (plainOutputs_ == 0) throw Error("the gradient function returns no loss");
   outputs_.assign(gradientOut.begin(), gradientOut.begin() + plainOutputs_);
 
   for (const ArgumentInfo &arg : apply_->inputs()) {
@@ -107,6 +95,7 @@ DataParallelStep::DataParallelStep(std::vector<std::shared_ptr<const CompiledFun
     }
   }
   outputs_.insert(outputs_.end(), apply_->outputs().begin(), apply_->outputs().end());
+  threads_ = std::make_unique<ReplicaThreads>(int(replicas_.size()) - 1);
 }
 
 std::vector<Shape> DataParallelStep::outputShapes(const std::vector<Shape> &inputShapes) const {
@@ -119,8 +108,7 @@ std::vector<Shape> DataParallelStep::outputShapes(const std::vector<Shape> &inpu
   for (int source : applySource_)
     applyShapes.push_back(source >= 0 ? inputShapes[source] : gradientShapes[-1 - source]);
   std::vector<Shape> shapes(gradientShapes.begin(), gradientShapes.begin() + plainOutputs_);
-  for (Shape &s : apply_->outputShapes(applyShapes))
-    shapes.push_back(std::move(s));
+  for (Shape &s : apply_->outputShapes(applyShapes)) shapes.push_back(std::move(s));
   return shapes;
 }
 
@@ -130,33 +118,17 @@ void DataParallelStep::prepareShard(Shard &shard, int replica,
   for (size_t i = 0; i < gradientInputs_; ++i) {
     const Tensor &whole = inputs[i];
     if (std::count(batched_.begin(), batched_.end(), int(i))) {
-      Shape shape = whole.shape();
-      shape[0] = shard.rows;
-      Tensor &part = shard.inputs[i];
-      if (!part.defined() || part.shape() != shape || part.dtype() != whole.dtype())
-        part = Tensor(shape, whole.dtype());
-      size_t rowBytes = whole.bytes() / size_t(whole.dim(0));
-      std::memcpy(part.rawData(),
-                  static_cast<const std::byte *>(whole.rawData()) + shard.begin * rowBytes,
-                  shard.rows * rowBytes);
+      copyRowsInto(whole, shard.range, shard.inputs[i]);
     } else if (int(i) == stepArg_) {
       // A stream of dropout masks per replica.
-      if (!shard.inputs[i].defined())
-        shard.inputs[i] = Tensor({}, DType::I64);
+      if (!shard.inputs[i].defined()) shard.inputs[i] = Tensor({}, DType::I64);
       shard.inputs[i].data<int64_t>()[0] =
           whole.data<int64_t>()[0] * int64_t(replicas_.size()) + replica;
     } else {
       shard.inputs[i] = whole; // parameters and running statistics: shared, read only
     }
   }
-  std::vector<Shape> shapes;
-  for (const Tensor &t : shard.inputs)
-    shapes.push_back(t.shape());
-  std::vector<Shape> outputShapes = replicas_[replica]->outputShapes(shapes);
-  shard.outputs.resize(outputShapes.size());
-  for (size_t k = 0; k < outputShapes.size(); ++k)
-    if (!shard.outputs[k].defined() || shard.outputs[k].shape() != outputShapes[k])
-      shard.outputs[k] = Tensor(outputShapes[k], DType::F32);
+  fitOutputs(*replicas_[replica], shard.inputs, shard.outputs);
 }
 
 void DataParallelStep::reduceSlice(int replica, int active, int64_t batch,
@@ -168,14 +140,12 @@ void DataParallelStep::reduceSlice(int replica, int active, int64_t batch,
     float *sum = target.data<float>();
     for (int s = 0; s < active; ++s) {
       // A mean over the batch is the shards' means weighted by their sizes.
-      float weight = float(double(shards_[s].rows) / double(batch));
+      float weight = float(double(shards_[s].range.rows) / double(batch));
       const float *part = shards_[s].outputs[k].data<float>();
       if (s == 0)
-        for (int64_t i = begin; i < end; ++i)
-          sum[i] = weight * part[i];
+        for (int64_t i = begin; i < end; ++i) sum[i] = weight * part[i];
       else
-        for (int64_t i = begin; i < end; ++i)
-          sum[i] += weight * part[i];
+        for (int64_t i = begin; i < end; ++i) sum[i] += weight * part[i];
     }
   }
 }
@@ -187,59 +157,21 @@ void DataParallelStep::runInto(const std::vector<Tensor> &inputs,
                 " arguments and " + std::to_string(outputs_.size()) + " results, got " +
                 std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
   std::lock_guard<std::mutex> lock(mutex_);
-  const Tensor &first = inputs[batched_[0]];
-  int64_t batch = first.rank() > 0 ? first.dim(0) : 0;
-  for (int b : batched_)
-    if (inputs[b].rank() == 0 || inputs[b].dim(0) != batch)
-      throw Error("data-parallel step: '" + inputs_[b].name + "' is " + inputs[b].describe() +
-                  ", but '" + inputs_[batched_[0]].name + "' has " + std::to_string(batch) +
-                  " rows");
-  if (batch < 1)
-    throw Error("data-parallel step: the batch is empty");
-
-  int active = int(std::min<int64_t>(int64_t(replicas_.size()), batch));
+  int64_t batch = sharedRows(inputs, batched_, inputs_, "data-parallel step");
+  std::vector<RowRange> ranges = splitRows(batch, int(replicas_.size()));
+  int active = int(ranges.size());
   shards_.resize(replicas_.size());
-  for (int64_t r = 0, begin = 0; r < active; ++r) {
-    shards_[r].begin = begin;
-    shards_[r].rows = batch / active + (r < batch % active ? 1 : 0);
-    begin += shards_[r].rows;
-    prepareShard(shards_[r], int(r), inputs);
+  for (int r = 0; r < active; ++r) {
+    shards_[r].range = ranges[r];
+    prepareShard(shards_[r], r, inputs);
   }
-
-  // Every replica computes its shard's gradients, waits for the others, then
-  // sums its slice of every result over all shards.
-  std::vector<std::exception_ptr> errors(active);
-  std::barrier<> computed(active);
-  auto replicaWork = [&](int r) {
-    try {
-      replicas_[r]->runInto(shards_[r].inputs, shards_[r].outputs);
-    } catch (...) {
-      errors[r] = std::current_exception();
-    }
-    computed.arrive_and_wait();
-    if (std::none_of(errors.begin(), errors.end(), [](auto &e) { return bool(e); }))
-      reduceSlice(r, active, batch, outputs);
-  };
-  {
-    std::vector<std::jthread> threads;
-    for (int r = 1; r < active; ++r) {
-      try {
-        threads.emplace_back(replicaWork, r);
-      } catch (...) {
-        // No thread for replica r: it fails, and neither it nor its
-        // successors are waited for.
-        for (int missing = r; missing < active; ++missing) {
-          errors[missing] = std::current_exception();
-          computed.arrive_and_drop();
-        }
-        break;
-      }
-    }
-    replicaWork(0);
-  }
-  for (std::exception_ptr &e : errors)
-    if (e)
-      std::rethrow_exception(e);
+  // Every replica computes its shard's gradients; then each sums its slice
+  // of every result over all shards.
+  threads_->run(active, [&](int r) {
+    callReplica(r, shards_[r].range,
+                [&] { replicas_[r]->runInto(shards_[r].inputs, shards_[r].outputs); });
+  });
+  threads_->run(active, [&](int r) { reduceSlice(r, active, batch, outputs); });
 
   std::vector<Tensor> applyInputs;
   for (int source : applySource_)

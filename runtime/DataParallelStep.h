@@ -16,6 +16,7 @@
 // each replica's masks from a stream of its own (step * replicas + replica).
 #pragma once
 
+#include "runtime/BatchShards.h"
 #include "runtime/CompiledFunction.h"
 
 #include <memory>
@@ -45,7 +46,7 @@ public:
 
 private:
   struct Shard {
-    int64_t begin = 0, rows = 0;
+    RowRange range;
     std::vector<Tensor> inputs, outputs; // reused while the shard's rows stay the same
   };
   void prepareShard(Shard &shard, int replica, const std::vector<Tensor> &inputs) const;
@@ -65,7 +66,8 @@ private:
   // Buffers of the call in flight (calls are serialized).
   mutable std::mutex mutex_;
   mutable std::vector<Shard> shards_;
-  mutable std::vector<Tensor> averaged_; // the averaged gradients
+  mutable std::unique_ptr<ReplicaThreads> threads_; // one worker per replica after the first
+  mutable std::vector<Tensor> averaged_;            // the averaged gradients
 };
 
 } // namespace nabla

@@ -1,4 +1,5 @@
-// Data-parallel training (runtime/DataParallelStep.h): gradients of shards
+// Data-parallel training (runtime/DataParallelStep.h) and inference
+// (runtime/BatchShardedFunction.h). Training: gradients of shards
 // computed by replicas at once and averaged, then one compiled update. With a
 // loss that is a mean over the batch, its steps must follow the single
 // training step's, whatever the number of replicas and however the batch
@@ -6,6 +7,7 @@
 // streams, batch norm's statistics) must still match with one replica.
 #include "frontend/Compile.h"
 #include "frontend/Nets.h"
+#include "runtime/BatchShardedFunction.h"
 #include "runtime/DataParallelStep.h"
 #include "runtime/Error.h"
 #include "runtime/Trainer.h"
@@ -42,10 +44,8 @@ Batch randomBatch(int64_t rows, unsigned seed) {
   std::normal_distribution<float> value;
   std::uniform_int_distribution<int64_t> label(0, kClasses - 1);
   Batch b{Tensor({rows, kFeatures}, DType::F32), Tensor({rows}, DType::I64)};
-  for (float &x : b.images.span<float>())
-    x = value(rng);
-  for (int64_t &t : b.labels.span<int64_t>())
-    t = label(rng);
+  for (float &x : b.images.span<float>()) x = value(rng);
+  for (int64_t &t : b.labels.span<int64_t>()) t = label(rng);
   return b;
 }
 
@@ -140,18 +140,15 @@ TEST(DataParallel, DropoutAndBatchNormTrainOnShards) {
   Trainer t(parallel.trainStep, parallel.forward, model.initialParameters(1), o);
   Batch batch = randomBatch(32, 5);
   double first = t.step(batch.images, batch.labels), last = first;
-  for (int s = 0; s < 60; ++s)
-    last = t.step(batch.images, batch.labels);
+  for (int s = 0; s < 60; ++s) last = t.step(batch.images, batch.labels);
   EXPECT_LT(last, 0.7 * first);
   for (const auto &[name, value] : t.parameters())
-    for (float x : value.span<float>())
-      ASSERT_TRUE(std::isfinite(x)) << name;
+    for (float x : value.span<float>()) ASSERT_TRUE(std::isfinite(x)) << name;
   // The running mean moved from its initial zeros.
   bool moved = false;
   for (const auto &[name, value] : t.parameters())
     if (name.find("running_mean") != std::string::npos)
-      for (float x : value.span<float>())
-        moved |= x != 0.0f;
+      for (float x : value.span<float>()) moved |= x != 0.0f;
   EXPECT_TRUE(moved);
 }
 
@@ -182,10 +179,8 @@ TEST(DataParallel, BadSetupsAreErrors) {
   std::vector<Tensor> inputs;
   for (const ArgumentInfo &arg : parallel.trainStep->inputs()) {
     Shape shape = arg.shape;
-    for (int64_t &d : shape)
-      d = d < 0 ? 4 : d;
-    if (arg.role == "label")
-      shape = {5};
+    for (int64_t &d : shape) d = d < 0 ? 4 : d;
+    if (arg.role == "label") shape = {5};
     inputs.emplace_back(shape, arg.dtype);
   }
   std::vector<Tensor> outputs;
@@ -213,4 +208,80 @@ TEST(DataParallel, SameBitsEveryRun) {
     auto x = value.span<float>(), y = b.parameters().at(name).span<float>();
     ASSERT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << name;
   }
+}
+
+/// The forward logits of `rows` random rows through `forward`.
+Tensor logits(const CompiledFunction &forward, const ParameterStore &parameters, int64_t rows) {
+  std::vector<Tensor> inputs;
+  for (const ArgumentInfo &arg : forward.inputs())
+    inputs.push_back(arg.role == "input" ? randomBatch(rows, 9).images : parameters.at(arg.name));
+  std::vector<Tensor> outputs = forward.allocateOutputs(inputs);
+  forward.runInto(inputs, outputs);
+  return outputs.at(0);
+}
+
+TEST(DataParallel, ShardedForwardComputesEveryRowAsTheWholeBatchDoes) {
+  for (dsl::Backend backend : {dsl::Backend::Halide, dsl::Backend::Reference}) {
+    dsl::ModelBuilder model("small_net");
+    defineSmallNet(model, true); // batch norm and dropout, in inference mode
+    dsl::CompiledModel single = dsl::compileModel(model, {.backend = backend});
+    dsl::CompiledModel sharded = dsl::compileModel(model, {.backend = backend, .replicas = 3});
+    auto *forward = dynamic_cast<const BatchShardedFunction *>(sharded.forward.get());
+    ASSERT_NE(forward, nullptr);
+    EXPECT_EQ(forward->replicaCount(), 3);
+    ParameterStore parameters = model.initialParameters(5);
+    for (int64_t rows : {10, 2, 1}) { // shards of 4/3/3, more replicas than rows, one row
+      Tensor a = logits(*single.forward, parameters, rows);
+      Tensor b = logits(*sharded.forward, parameters, rows);
+      ASSERT_EQ(a.shape(), b.shape());
+      auto x = a.span<float>(), y = b.span<float>();
+      for (size_t i = 0; i < x.size(); ++i)
+        ASSERT_NEAR(x[i], y[i], 1e-6f * std::max(1.0f, std::abs(x[i])))
+            << rows << " rows, element " << i;
+    }
+  }
+}
+
+TEST(DataParallel, ShardingNeedsRowsInEveryResult) {
+  dsl::ModelBuilder model("small_net");
+  defineSmallNet(model);
+  dsl::CompiledModel parallel =
+      dsl::compileModel(model, {.backend = dsl::Backend::Reference, .replicas = 2});
+  auto instance = [&](const char *name) {
+    return dsl::compileFunction(*parallel.module, name, dsl::Backend::Reference);
+  };
+  expectError([&] { BatchShardedFunction({instance("loss_grad")}); },
+              {"result 'loss' has no batch dimension"});
+  auto forward = instance("forward");
+  expectError([&] { BatchShardedFunction({forward, forward}); }, {"distinct instances"});
+  std::vector<Tensor> inputs;
+  ParameterStore parameters = model.initialParameters(0);
+  for (const ArgumentInfo &arg : parallel.forward->inputs())
+    inputs.push_back(arg.role == "input" ? randomBatch(6, 1).images : parameters.at(arg.name));
+  std::vector<Tensor> outputs = {Tensor({5, kClasses}, DType::F32)};
+  expectError([&] { parallel.forward->runInto(inputs, outputs); },
+              {"result 'logits' is tensor<5x4xf32>, expected shape"});
+}
+
+TEST(DataParallel, AReplicasErrorReachesTheCallerAndTheStepRunsOn) {
+  // A label out of range in the last shard fails on a worker thread: the
+  // trainer gets the error, keeps its parameters, and the next step works.
+  dsl::ModelBuilder model("small_net");
+  defineSmallNet(model);
+  dsl::CompiledModel parallel =
+      dsl::compileModel(model, {.optimizer = OptimizerKind::SGD, .replicas = 3});
+  Trainer t(parallel.trainStep, parallel.forward, model.initialParameters(0),
+            options(OptimizerKind::SGD));
+  Batch bad = randomBatch(9, 4);
+  bad.labels.data<int64_t>()[8] = 99;
+  ParameterStore before;
+  for (const auto &[name, value] : t.parameters()) before[name] = value.clone();
+  expectError([&] { t.step(bad.images, bad.labels); },
+              {"replica 2 (rows 6-8 of the batch): ", "t[2] = 99 is a label outside"});
+  for (const auto &[name, value] : t.parameters()) {
+    std::span<const float> x = value.span<float>(), y = before.at(name).span<float>();
+    ASSERT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << name;
+  }
+  Batch good = randomBatch(9, 5);
+  EXPECT_TRUE(std::isfinite(t.step(good.images, good.labels)));
 }
