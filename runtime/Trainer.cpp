@@ -2,6 +2,7 @@
 
 #include "runtime/AtomicFile.h"
 #include "runtime/BatchIterator.h"
+#include "runtime/BatchShards.h"
 #include "runtime/HistoryPlot.h"
 #include "runtime/Error.h"
 #include "runtime/ProgressBar.h"
@@ -54,13 +55,6 @@ const char *firstNonFinite(const Tensor &t) {
   for (float v : values)
     if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : "infinite";
   return nullptr;
-}
-
-/// Copies rows [first, first + n) of `from` into rows [0, n) of `to`.
-void copyRows(const Tensor &from, int64_t first, int64_t n, Tensor &to) {
-  size_t rowBytes = from.bytes() / size_t(from.dim(0));
-  std::memcpy(to.rawData(), static_cast<const std::byte *>(from.rawData()) + first * rowBytes,
-              size_t(n) * rowBytes);
 }
 } // namespace
 
@@ -239,7 +233,7 @@ double Trainer::accuracy(const Dataset &data, int64_t limit) {
       args[imagesArg] = images;
       outputs = forward_->allocateOutputs(args);
     }
-    copyRows(data.images, first, n, images);
+    copyRowsInto(data.images, {first, n}, images);
     args[imagesArg] = images;
     forward_->runResident(args, outputs, residency);
     const Tensor &logits = outputs[0];

@@ -1,7 +1,9 @@
 // nabla's side of the peer comparison (benchmarks/peers/run): the same case
 // names and shapes as the oneDNN, OpenBLAS and PyTorch peers, on the Halide
 // CPU backend with nabla's default pipeline (conv+bias+relu fusion,
-// elementwise fusion, memory planning). Threads: HL_NUM_THREADS.
+// elementwise fusion, memory planning). Threads: HL_NUM_THREADS; with
+// NABLA_PEER_REPLICAS=N, SimpleConvNet's cases run as N data-parallel
+// replicas (CompileOptions::replicas), one thread each.
 //
 //   simple_convnet_train_step/100  one Adam step (forward, backward, update)
 //   simple_convnet_infer/{1,100}   the forward pass
@@ -21,6 +23,8 @@
 
 #include "mlir/Parser.h"
 
+#include <cstdlib>
+
 
 using namespace nabla;
 using bench::randomImages;
@@ -29,6 +33,13 @@ using bench::randomTensor;
 
 namespace {
 
+/// NABLA_PEER_REPLICAS: data-parallel replicas for SimpleConvNet (default 1:
+/// the single compiled functions on Halide's thread pool).
+int replicas() {
+  const char *value = std::getenv("NABLA_PEER_REPLICAS");
+  return value && std::atoi(value) > 1 ? std::atoi(value) : 1;
+}
+
 /// SimpleConvNet compiled once with nabla's defaults, kept for the whole run.
 struct SimpleConvNet {
   dsl::ModelBuilder model{"simple_convnet"};
@@ -36,7 +47,7 @@ struct SimpleConvNet {
   ParameterStore parameters;
   SimpleConvNet() {
     dsl::defineSimpleConvNet(model);
-    compiled = dsl::compileModel(model, {});
+    compiled = dsl::compileModel(model, {.replicas = replicas()});
     parameters = model.initialParameters(0);
   }
 };

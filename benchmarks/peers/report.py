@@ -54,16 +54,18 @@ def table(args):
             continue
         impl = r["impl"] + ("" if r.get("config", "default") == "default" else "/" + r["config"])
         results[(r["case"], r["shape"], r["batch"], r["threads"])][impl] = r
-    columns = [c for base in IMPLS for c in (base, base + "/tuned")
+    columns = [c for base in IMPLS for c in (base, base + "/tuned", base + "/replicas")
                if any(c in v for v in results.values())]
-    print("\nmedian ms (min-max); ratio = peer median / nabla median (>1: nabla faster)")
+    print("\nmedian ms (min-max); ratio = peer median / nabla median (>1: nabla faster), "
+          "where nabla is its better configuration (nabla/replicas: data-parallel replicas)")
     header = f"{'case':<42} {'thr':>3} " + " ".join(f"{c:>26}" for c in columns)
     print(header + f" {'nabla GFLOP/s':>14} {'% peak':>7}")
     for key in sorted(results):
         case, shape, batch, threads = key
         label = f"{case}{'/' + shape if shape else ''}/{batch}"
         impls = results[key]
-        nabla = impls.get("nabla")
+        mine = [r for c, r in impls.items() if c.split("/")[0] == "nabla"]
+        nabla = min(mine, key=lambda r: r["ms_median"]) if mine else None
         cells = []
         for c in columns:
             r = impls.get(c)
@@ -71,7 +73,7 @@ def table(args):
                 cells.append(f"{'-':>26}")
                 continue
             cell = f"{r['ms_median']:.3f} ({r['ms_min']:.3f}-{r['ms_max']:.3f})"
-            if nabla and c != "nabla":
+            if nabla and c.split("/")[0] != "nabla":
                 cell += f" {r['ms_median'] / nabla['ms_median']:.2f}x"
             cells.append(f"{cell:>26}")
         extra = ""

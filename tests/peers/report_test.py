@@ -51,6 +51,26 @@ class ReportTest(unittest.TestCase):
             self.assertIn("43.2", line)   # 86.4 MFLOP in 2 ms
             self.assertIn("10%", line)    # of 432 GFLOP/s
 
+    def test_ratios_are_against_the_better_nabla_configuration(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            base = {"case": "simple_convnet_infer", "shape": "", "threads": 2, "batch": 100,
+                    "flops": 0}
+            rows = [dict(base, impl="nabla", config="default", ms_min=1.0, ms_median=1.1,
+                         ms_max=1.2),
+                    dict(base, impl="nabla", config="replicas", ms_min=0.9, ms_median=1.0,
+                         ms_max=1.1),
+                    dict(base, impl="pytorch_optimized", config="tuned", ms_min=1.9,
+                         ms_median=2.0, ms_max=2.1)]
+            results = os.path.join(tmp, "results.jsonl")
+            with open(results, "w") as f:
+                f.writelines(json.dumps(r) + "\n" for r in rows)
+            table = self.run_report("table", results)
+            header = next(l for l in table.splitlines() if l.startswith("case"))
+            self.assertIn("nabla/replicas", header)
+            line = next(l for l in table.splitlines() if l.startswith("simple_convnet_infer"))
+            self.assertIn("2.000 (1.900-2.100) 2.00x", line)  # 2.0 ms / the replicas' 1.0 ms
+            self.assertNotIn("0.91x", line)  # nabla's own columns get no ratio
+
 
 if __name__ == "__main__":
     unittest.main()
