@@ -38,18 +38,22 @@ BatchShardedFunction::BatchShardedFunction(
 
 void BatchShardedFunction::runInto(const std::vector<Tensor> &inputs,
                                    std::vector<Tensor> &outputs) const {
+  const char *who = "batch-sharded function";
+  if (inputs.size() != this->inputs().size())
+    throw Error(std::string(who) + ": expected " + std::to_string(this->inputs().size()) +
+                " arguments, got " + std::to_string(inputs.size()));
   std::lock_guard<std::mutex> lock(mutex_);
-  int64_t batch = sharedRows(inputs, batched_, this->inputs(), "batch-sharded function");
+  int64_t batch = sharedRows(inputs, batched_, this->inputs(), who);
   std::vector<Shape> wholeShapes;
   for (const Tensor &t : inputs) wholeShapes.push_back(t.shape());
   std::vector<Shape> expected = outputShapes(wholeShapes);
-  if (outputs.size() != expected.size())
-    throw Error("batch-sharded function: expected " + std::to_string(expected.size()) +
-                " results, got " + std::to_string(outputs.size()));
-  for (size_t k = 0; k < outputs.size(); ++k)
-    if (outputs[k].shape() != expected[k])
-      throw Error("batch-sharded function: result '" + this->outputs()[k].name + "' is " +
-                  outputs[k].describe() + ", expected shape " + shapeToString(expected[k]));
+  checkOutputs(*this, expected, outputs, who);
+  // Rows are put together by position: every result must have the batch's.
+  for (size_t k = 0; k < expected.size(); ++k)
+    if (expected[k].empty() || expected[k][0] != batch)
+      throw Error(std::string(who) + ": result '" + this->outputs()[k].name + "' is " +
+                  shapeToString(expected[k]) + " for a batch of " + std::to_string(batch) +
+                  " rows: its rows are not the batch's");
   std::vector<RowRange> ranges = splitRows(batch, int(replicas_.size()));
   shards_.resize(ranges.size());
   for (size_t r = 0; r < ranges.size(); ++r) {
@@ -61,6 +65,10 @@ void BatchShardedFunction::runInto(const std::vector<Tensor> &inputs,
       else
         shard.inputs[i] = inputs[i]; // parameters: shared, read only
     fitOutputs(*replicas_[r], shard.inputs, shard.outputs);
+    for (size_t k = 0; k < shard.outputs.size(); ++k)
+      if (shard.outputs[k].dim(0) != ranges[r].rows)
+        throw Error(std::string(who) + ": result '" + this->outputs()[k].name +
+                    "' has a first dimension that is not the batch's");
   }
   threads_->run(int(ranges.size()), [&](int r) {
     callReplica(r, ranges[r],

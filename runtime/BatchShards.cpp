@@ -59,6 +59,21 @@ void callReplica(int replica, RowRange range, const std::function<void()> &call)
   }
 }
 
+void checkOutputs(const CompiledFunction &function, const std::vector<Shape> &expected,
+                  const std::vector<Tensor> &outputs, const std::string &who) {
+  if (outputs.size() != expected.size())
+    throw Error(who + ": expected " + std::to_string(expected.size()) + " results, got " +
+                std::to_string(outputs.size()));
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const ArgumentInfo &info = function.outputs()[k];
+    if (!outputs[k].defined() || outputs[k].dtype() != info.dtype ||
+        outputs[k].shape() != expected[k])
+      throw Error(who + ": result '" + info.name + "' is " +
+                  (outputs[k].defined() ? outputs[k].describe() : std::string("undefined")) +
+                  ", expected " + shapeToString(expected[k]) + " of " + dtypeName(info.dtype));
+  }
+}
+
 void fitOutputs(const CompiledFunction &function, const std::vector<Tensor> &inputs,
                 std::vector<Tensor> &outputs) {
   std::vector<Shape> shapes;
@@ -74,10 +89,17 @@ void fitOutputs(const CompiledFunction &function, const std::vector<Tensor> &inp
 }
 
 ReplicaThreads::ReplicaThreads(int workers) {
-  for (int w = 0; w < workers; ++w) threads_.emplace_back([this, w] { serve(w); });
+  try {
+    for (int w = 0; w < workers; ++w) threads_.emplace_back([this, w] { serve(w); });
+  } catch (...) {
+    stop(); // the started ones wait for work: without this their join would hang
+    throw;
+  }
 }
 
-ReplicaThreads::~ReplicaThreads() {
+ReplicaThreads::~ReplicaThreads() { stop(); }
+
+void ReplicaThreads::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;

@@ -42,6 +42,13 @@ void copyRowsFrom(const Tensor &part, RowRange range, Tensor &whole);
 /// the message count from the shard's first row.
 void callReplica(int replica, RowRange range, const std::function<void()> &call);
 
+/// Throws nabla::Error starting with `who` unless `outputs` are as many as
+/// `function` returns, each defined, of its element type and of the shape in
+/// `expected`: checked before any work, so a caller's mistake is an error,
+/// not a write out of bounds.
+void checkOutputs(const CompiledFunction &function, const std::vector<Shape> &expected,
+                  const std::vector<Tensor> &outputs, const std::string &who);
+
 /// Makes `outputs` fit what `function` returns for `inputs` (shapes and
 /// element types), keeping the tensors that already do.
 void fitOutputs(const CompiledFunction &function, const std::vector<Tensor> &inputs,
@@ -52,7 +59,8 @@ void fitOutputs(const CompiledFunction &function, const std::vector<Tensor> &inp
 /// keeps small buffers there) and start cold.
 class ReplicaThreads {
 public:
-  /// `workers` threads beside the caller's.
+  /// `workers` threads beside the caller's; throws (after stopping those
+  /// already started) when one cannot be started.
   explicit ReplicaThreads(int workers);
   ~ReplicaThreads();
   ReplicaThreads(const ReplicaThreads &) = delete;
@@ -66,6 +74,7 @@ public:
 
 private:
   void serve(int worker);
+  void stop();
 
   std::mutex mutex_;
   std::condition_variable started_, finished_;

@@ -158,6 +158,9 @@ void DataParallelStep::runInto(const std::vector<Tensor> &inputs,
                 std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
   std::lock_guard<std::mutex> lock(mutex_);
   int64_t batch = sharedRows(inputs, batched_, inputs_, "data-parallel step");
+  std::vector<Shape> shapes;
+  for (const Tensor &t : inputs) shapes.push_back(t.shape());
+  checkOutputs(*this, outputShapes(shapes), outputs, "data-parallel step");
   std::vector<RowRange> ranges = splitRows(batch, int(replicas_.size()));
   int active = int(ranges.size());
   shards_.resize(replicas_.size());

@@ -28,6 +28,13 @@ inline void checkWritable(const std::string &output) {
   namespace fs = std::filesystem;
   std::error_code error;
   if (fs::is_directory(output, error)) throw Error(output + ": is a directory");
+  // A device or pipe is written through (writeFileAtomically): its own
+  // permission counts, not its directory's (/dev/null as any user).
+  if (fs::exists(output, error) && !fs::is_regular_file(output, error)) {
+    if (::access(output.c_str(), W_OK) != 0)
+      throw Error(output + ": cannot write: " + std::strerror(errno));
+    return;
+  }
   fs::path dir = fs::path(output).parent_path();
   if (dir.empty()) dir = ".";
   if (!fs::is_directory(dir, error)) throw Error(output + ": no directory " + dir.string());

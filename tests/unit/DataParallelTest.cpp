@@ -175,15 +175,25 @@ TEST(DataParallel, BadSetupsAreErrors) {
       {"replica 1 is not the same gradient function as replica 0"});
   expectError([&] { DataParallelStep({apply}, apply); }, {"no input or label argument"});
 
+  // Arguments for 4 images and `labels` labels.
+  auto arguments = [&](int64_t labels) {
+    std::vector<Tensor> inputs;
+    for (const ArgumentInfo &arg : parallel.trainStep->inputs()) {
+      Shape shape = arg.shape;
+      for (int64_t &d : shape) d = d < 0 ? 4 : d;
+      if (arg.role == "label") shape = {labels};
+      inputs.emplace_back(shape, arg.dtype);
+    }
+    return inputs;
+  };
+  // Results not allocated: an error, not a write through a null pointer.
+  std::vector<Tensor> inputs = arguments(4);
+  std::vector<Tensor> outputs(parallel.trainStep->outputs().size());
+  expectError([&] { parallel.trainStep->runInto(inputs, outputs); },
+              {"data-parallel step: result 'loss' is undefined"});
   // Images and labels of different batch sizes.
-  std::vector<Tensor> inputs;
-  for (const ArgumentInfo &arg : parallel.trainStep->inputs()) {
-    Shape shape = arg.shape;
-    for (int64_t &d : shape) d = d < 0 ? 4 : d;
-    if (arg.role == "label") shape = {5};
-    inputs.emplace_back(shape, arg.dtype);
-  }
-  std::vector<Tensor> outputs;
+  inputs = arguments(5);
+  outputs.clear();
   for (const ArgumentInfo &arg : parallel.trainStep->outputs())
     outputs.emplace_back(arg.shape, arg.dtype);
   expectError([&] { parallel.trainStep->runInto(inputs, outputs); },
@@ -260,7 +270,10 @@ TEST(DataParallel, ShardingNeedsRowsInEveryResult) {
     inputs.push_back(arg.role == "input" ? randomBatch(6, 1).images : parameters.at(arg.name));
   std::vector<Tensor> outputs = {Tensor({5, kClasses}, DType::F32)};
   expectError([&] { parallel.forward->runInto(inputs, outputs); },
-              {"result 'logits' is tensor<5x4xf32>, expected shape"});
+              {"result 'logits' is tensor<5x4xf32>, expected [6, 4] of f32"});
+  outputs = {Tensor({6, kClasses}, DType::F64)};
+  expectError([&] { parallel.forward->runInto(inputs, outputs); },
+              {"result 'logits' is tensor<6x4xf64>, expected [6, 4] of f32"});
 }
 
 TEST(DataParallel, AReplicasErrorReachesTheCallerAndTheStepRunsOn) {
