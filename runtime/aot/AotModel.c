@@ -1,12 +1,13 @@
 /* nabla_aot_create / predict / destroy: binds a compiled kernel's arguments
  * to weights from a .weights file and to the caller's input and output
- * arrays, and runs it with Halide's errors and scratch memory routed to the
- * model (see NablaAot.h). */
+ * arrays, and runs it with Halide's errors, scratch memory and parallel
+ * loops routed to the model (see NablaAot.h). */
 #define _POSIX_C_SOURCE 200809L /* dlopen() under -std=c11 */
 #include "runtime/aot/NablaAot.h"
 
 #include "runtime/aot/AotError.h"
 #include "runtime/aot/AotPool.h"
+#include "runtime/aot/AotThreading.h"
 #include "runtime/aot/FlushDenormals.h"
 #include "runtime/aot/WeightsFile.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* What the kernels receive as Halide's user_context (compiled with the
  * user_context feature): where a call's errors and allocations go. The
@@ -28,6 +30,7 @@ typedef struct call_context {
   pthread_mutex_t mutex; /* Halide reports errors from worker threads too */
   char error[1024];
   nabla_aot_pool pool;
+  int serial; /* this call's parallel loops run on the calling thread */
 } call_context;
 
 struct nabla_aot_model {
@@ -40,6 +43,7 @@ struct nabla_aot_model {
   call_context *context_ptr; /* what argv[0] points to */
   pthread_mutex_t run_mutex;
   call_context context;
+  nabla_aot_threading threading;
 };
 
 /* ---- Halide hooks, installed once per process ---- */
@@ -72,6 +76,19 @@ static void on_halide_free(void *user_context, void *ptr) {
   else free(ptr);
 }
 
+/* A call that runs serially does every task of a parallel loop itself, in
+ * order; others go to Halide's pool. */
+static int on_halide_do_par_for(void *user_context, halide_task_t task, int min, int size,
+                                uint8_t *closure) {
+  call_context *c = our_context(user_context);
+  if (!c || !c->serial) return halide_default_do_par_for(user_context, task, min, size, closure);
+  for (int i = min; i < min + size; ++i) {
+    int result = task(user_context, i, closure);
+    if (result) return result;
+  }
+  return 0;
+}
+
 static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
 /* The default handler prints and aborts; ours records the message so the
@@ -80,6 +97,7 @@ static void install_hooks(void) {
   halide_set_error_handler(on_halide_error);
   halide_set_custom_malloc(on_halide_malloc);
   halide_set_custom_free(on_halide_free);
+  halide_set_custom_do_par_for(on_halide_do_par_for);
 }
 
 /* ---- shapes ---- */
@@ -208,6 +226,13 @@ nabla_aot_model *nabla_aot_create(const nabla_aot_model_spec *spec, const char *
     }
     return NULL;
   }
+  if (nabla_aot_threading_init(&m->threading) != 0) {
+    free(m->buffers);
+    free(m->dims);
+    free(m->argv);
+    free(m);
+    return NULL;
+  }
   m->spec = spec;
   m->device = spec->device_interface ? spec->device_interface() : NULL;
   pthread_mutex_init(&m->run_mutex, NULL);
@@ -261,6 +286,12 @@ void nabla_aot_destroy(nabla_aot_model *m) {
 
 /* ---- predict ---- */
 
+static double seconds_now(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
 /* After a GPU call: results back to the caller's arrays, and the device
  * copies of the caller's arrays freed (the weights stay on the device). */
 static int finish_on_device(nabla_aot_model *m, int status) {
@@ -309,9 +340,14 @@ int nabla_aot_predict(nabla_aot_model *m, int64_t batch, const float *const *inp
     }
   }
   m->context.error[0] = '\0';
+  m->context.serial = !m->device && nabla_aot_threading_serial(&m->threading, batch);
   unsigned mxcsr = nabla_flush_denormals_begin();
+  double start = seconds_now();
   int status = spec->kernel(m->argv);
+  double elapsed = seconds_now() - start;
   nabla_flush_denormals_end(mxcsr);
+  if (status == 0 && !m->device)
+    nabla_aot_threading_record(&m->threading, batch, m->context.serial, elapsed);
   if (m->device) status = finish_on_device(m, status);
   if (status != 0)
     nabla_aot_set_error("model '%s': the kernel failed (Halide error %d): %s", spec->name, status,

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace {
@@ -97,6 +98,40 @@ TEST(AotApiTest, LogitsMatchTheReferenceAtBatch1_7_100) {
     EXPECT_LE(worst, 1.0) << "batch " << batch << ": logits differ from the reference";
   }
   simple_convnet_destroy(m);
+}
+
+TEST(AotApiTest, ParallelLoopsOnThePoolOrTheCallerGiveTheSameBits) {
+  // NABLA_PARALLEL is read when a model is created (runtime/aot/AotThreading.h).
+  TempDir dir;
+  std::string weights = model().writeWeights(dir);
+  std::vector<std::vector<float>> logits;
+  for (const char *mode : {"on", "off", "auto"}) {
+    setenv("NABLA_PARALLEL", mode, 1);
+    simple_convnet_model *m = simple_convnet_create(weights.c_str());
+    ASSERT_NE(m, nullptr) << lastError();
+    for (int64_t batch : {1, 9}) {
+      Tensor x = randomImages(batch, 5);
+      // auto: the first seven calls measure the two ways.
+      for (int call = 0; call < 8; ++call) {
+        logits.emplace_back(size_t(batch * SIMPLE_CONVNET_LOGITS_SIZE), NAN);
+        ASSERT_EQ(simple_convnet_predict(m, batch, x.data<float>(), logits.back().data()), 0)
+            << lastError();
+      }
+    }
+    simple_convnet_destroy(m);
+  }
+  setenv("NABLA_PARALLEL", "sometimes", 1);
+  EXPECT_EQ(simple_convnet_create(weights.c_str()), nullptr);
+  EXPECT_NE(lastError().find("NABLA_PARALLEL must be on, off or auto, not 'sometimes'"),
+            std::string::npos)
+      << lastError();
+  unsetenv("NABLA_PARALLEL");
+  // Batch 1's calls, then batch 9's, for each mode: every call of a batch
+  // size gives the same bits.
+  for (size_t i = 0; i < logits.size(); ++i) {
+    size_t first = i / 8 % 2 == 0 ? 0 : 8;
+    EXPECT_EQ(logits[i], logits[first]) << "call " << i;
+  }
 }
 
 TEST(AotApiTest, PredictShapedChecksEveryShape) {
