@@ -99,6 +99,24 @@ void expectSameTrajectory(int replicas, int64_t rows, OptimizerKind kind, dsl::B
   }
 }
 
+/// Every tensor of `a` equals its namesake in `b` bit for bit.
+void expectSameBits(const ParameterStore &a, const ParameterStore &b) {
+  for (const auto &[name, value] : a) {
+    std::span<const float> x = value.span<float>(), y = b.at(name).span<float>();
+    EXPECT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << name;
+  }
+}
+
+/// Arguments of `forward` for `rows` random rows (seeded by `seed`).
+std::vector<Tensor> forwardInputs(const CompiledFunction &forward, const ParameterStore &parameters,
+                                  int64_t rows, unsigned seed) {
+  std::vector<Tensor> inputs;
+  for (const ArgumentInfo &arg : forward.inputs())
+    inputs.push_back(arg.role == "input" ? randomBatch(rows, seed).images
+                                         : parameters.at(arg.name));
+  return inputs;
+}
+
 } // namespace
 
 TEST(DataParallel, TwoReplicasFollowTheSingleStep) {
@@ -214,17 +232,12 @@ TEST(DataParallel, SameBitsEveryRun) {
     Batch batch = randomBatch(31, 200 + s);
     EXPECT_EQ(a.step(batch.images, batch.labels), b.step(batch.images, batch.labels));
   }
-  for (const auto &[name, value] : a.parameters()) {
-    auto x = value.span<float>(), y = b.parameters().at(name).span<float>();
-    ASSERT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << name;
-  }
+  expectSameBits(a.parameters(), b.parameters());
 }
 
 /// The forward logits of `rows` random rows through `forward`.
 Tensor logits(const CompiledFunction &forward, const ParameterStore &parameters, int64_t rows) {
-  std::vector<Tensor> inputs;
-  for (const ArgumentInfo &arg : forward.inputs())
-    inputs.push_back(arg.role == "input" ? randomBatch(rows, 9).images : parameters.at(arg.name));
+  std::vector<Tensor> inputs = forwardInputs(forward, parameters, rows, 9);
   std::vector<Tensor> outputs = forward.allocateOutputs(inputs);
   forward.runInto(inputs, outputs);
   return outputs.at(0);
@@ -264,10 +277,7 @@ TEST(DataParallel, ShardingNeedsRowsInEveryResult) {
               {"result 'loss' has no batch dimension"});
   auto forward = instance("forward");
   expectError([&] { BatchShardedFunction({forward, forward}); }, {"distinct instances"});
-  std::vector<Tensor> inputs;
-  ParameterStore parameters = model.initialParameters(0);
-  for (const ArgumentInfo &arg : parallel.forward->inputs())
-    inputs.push_back(arg.role == "input" ? randomBatch(6, 1).images : parameters.at(arg.name));
+  std::vector<Tensor> inputs = forwardInputs(*parallel.forward, model.initialParameters(0), 6, 1);
   std::vector<Tensor> outputs = {Tensor({5, kClasses}, DType::F32)};
   expectError([&] { parallel.forward->runInto(inputs, outputs); },
               {"result 'logits' is tensor<5x4xf32>, expected [6, 4] of f32"});
@@ -291,10 +301,7 @@ TEST(DataParallel, AReplicasErrorReachesTheCallerAndTheStepRunsOn) {
   for (const auto &[name, value] : t.parameters()) before[name] = value.clone();
   expectError([&] { t.step(bad.images, bad.labels); },
               {"replica 2 (rows 6-8 of the batch): ", "t[2] = 99 is a label outside"});
-  for (const auto &[name, value] : t.parameters()) {
-    std::span<const float> x = value.span<float>(), y = before.at(name).span<float>();
-    ASSERT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << name;
-  }
+  expectSameBits(t.parameters(), before);
   Batch good = randomBatch(9, 5);
   EXPECT_TRUE(std::isfinite(t.step(good.images, good.labels)));
 }
