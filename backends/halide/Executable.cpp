@@ -305,6 +305,10 @@ Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
   return Executable(compiled);
 }
 
+bool Executable::targetIsDevice(const std::string &target) {
+  return parseTarget(target, "JIT target").has_gpu_feature();
+}
+
 const std::vector<std::string> &Executable::inputNames() const { return impl_->inputNames; }
 const std::vector<std::string> &Executable::outputNames() const { return impl_->outputNames; }
 double Executable::compileSeconds() const { return impl_->compileSeconds; }

@@ -46,6 +46,10 @@ public:
                                const std::string &target = "host", const Schedule &schedule = {},
                                Instance instance = Instance::Shared);
 
+  /// Whether JIT pipelines for `target` run on a GPU (throws for an unknown
+  /// target, as compileJit does).
+  static bool targetIsDevice(const std::string &target);
+
   /// "arg<i>" / "result<i>", or the `nabla.name` string attribute when the
   /// function's argument/result carries one.
   const std::vector<std::string> &inputNames() const;
