@@ -115,3 +115,33 @@ TEST(HalideTraining, AnAutoscheduledStepAtASmallerBatchIsRightOrSaysWhy) {
         << e.what();
   }
 }
+
+// compileModel compiles the training step on a thread of its own beside
+// the forward pass: a bad target is reported by name before any thread
+// starts, and the same model then compiles and runs.
+TEST(HalideTraining, ModelCompileNamesAnUnknownTargetAndStaysUsable) {
+  dsl::ModelBuilder model("two_layer_net");
+  dsl::defineTwoLayerNet(model);
+  try {
+    dsl::compileModel(model, {.target = "host-quantum"});
+    FAIL() << "no error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("unknown JIT target 'host-quantum'"), std::string::npos)
+        << e.what();
+  }
+  dsl::CompiledModel compiled = dsl::compileModel(model, {});
+  ASSERT_TRUE(compiled.forward && compiled.trainStep);
+  ParameterStore parameters = model.initialParameters(0);
+  std::vector<Tensor> inputs;
+  for (const ArgumentInfo &arg : compiled.forward->inputs())
+    inputs.push_back(arg.role == "input" ? Tensor({3, 784}, DType::F32) : parameters.at(arg.name));
+  std::vector<Shape> inputShapes;
+  for (const Tensor &t : inputs) inputShapes.push_back(t.shape());
+  std::vector<Shape> shapes = compiled.forward->outputShapes(inputShapes);
+  ASSERT_EQ(shapes, (std::vector<Shape>{{3, 10}}));
+  std::vector<Tensor> scores = {Tensor(shapes[0], DType::F32)};
+  compiled.forward->runInto(inputs, scores);
+  // Zero images: every row is the network's response to its biases alone.
+  const float *rows = scores[0].data<float>();
+  for (int64_t c = 0; c < 10; ++c) EXPECT_EQ(rows[c], rows[20 + c]) << "class " << c;
+}
