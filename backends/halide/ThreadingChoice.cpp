@@ -31,10 +31,13 @@ void ThreadingChoice::record(const std::string &shapeKey, bool serial, double se
 ThreadingChoice::Mode ThreadingChoice::modeFromEnvironment() {
   const char *value = std::getenv("NABLA_PARALLEL");
   std::string mode = value ? value : "";
-  if (mode.empty() || mode == "auto") return Mode::Auto;
+  // shards: the AOT runtime's batch shards (AotThreading.h); a JIT
+  // function shards only as replicas (CompileOptions::replicas), so here
+  // it chooses as auto does.
+  if (mode.empty() || mode == "auto" || mode == "shards") return Mode::Auto;
   if (mode == "on") return Mode::Pool;
   if (mode == "off") return Mode::Caller;
-  throw Error("NABLA_PARALLEL must be on, off or auto, not '" + mode + "'");
+  throw Error("NABLA_PARALLEL must be on, off, shards or auto, not '" + mode + "'");
 }
 
 int runTasksOnCaller(Halide::JITUserContext *context,

@@ -11,7 +11,8 @@
 // outputs in any order.
 //
 // NABLA_PARALLEL=on (always the pool) or off (always the calling thread)
-// overrides the measurement; auto (the default) measures.
+// overrides the measurement; auto (the default) measures, and so does
+// shards (the AOT runtime's batch shards; the JIT's are its replicas).
 #pragma once
 
 #include <cstdint>
@@ -36,8 +37,8 @@ public:
   /// Records the time of that call.
   void record(const std::string &shapeKey, bool serial, double seconds);
 
-  /// NABLA_PARALLEL: on, off or auto (unset or empty: auto). Throws on any
-  /// other value.
+  /// NABLA_PARALLEL: on, off, or auto (unset, empty or shards). Throws on
+  /// any other value.
   static Mode modeFromEnvironment();
 
   /// Calls measured each way before the choice is made.

@@ -7,6 +7,7 @@
 
 #include "runtime/aot/AotError.h"
 #include "runtime/aot/AotPool.h"
+#include "runtime/aot/AotShards.h"
 #include "runtime/aot/AotThreading.h"
 #include "runtime/aot/FlushDenormals.h"
 #include "runtime/aot/WeightsFile.h"
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* What the kernels receive as Halide's user_context (compiled with the
  * user_context feature): where a call's errors and allocations go. The
@@ -44,6 +46,14 @@ struct nabla_aot_model {
   pthread_mutex_t run_mutex;
   call_context context;
   nabla_aot_threading threading;
+  /* Shards 1 to shard_count - 1 of a sharded call (shard 0 uses the
+   * arguments above): their own buffers of the inputs' and outputs' rows,
+   * the same weights and context. */
+  int shard_count; /* the cores, at most NABLA_AOT_MAX_SHARDS; 1 on a device */
+  halide_buffer_t *shard_buffers; /* num_arguments per shard */
+  halide_dimension_t *shard_dims;
+  void **shard_argv; /* num_arguments + 1 per shard */
+  nabla_aot_shards *shards; /* the workers, started by the first sharded call */
 };
 
 /* ---- Halide hooks, installed once per process ---- */
@@ -206,6 +216,39 @@ static int upload_weights(nabla_aot_model *m) {
   return 0;
 }
 
+/* Threads a sharded call may use: HL_NUM_THREADS, as for Halide's pool,
+ * else the cores. */
+static int shard_count(void) {
+  const char *threads = getenv("HL_NUM_THREADS");
+  long n = threads && *threads ? strtol(threads, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > NABLA_AOT_MAX_SHARDS ? NABLA_AOT_MAX_SHARDS : (int)n;
+}
+
+/* The arguments of shards 1 and up: copies of the bound weights' buffers,
+ * the inputs and outputs set per call. */
+static int init_shards(nabla_aot_model *m) {
+  int32_t n = m->spec->num_arguments;
+  m->shard_count = shard_count();
+  if (m->shard_count < 2) return 0;
+  size_t others = (size_t)m->shard_count - 1;
+  m->shard_buffers = calloc(others * (size_t)n, sizeof *m->shard_buffers);
+  m->shard_dims = calloc(others * (size_t)n * NABLA_AOT_MAX_RANK, sizeof *m->shard_dims);
+  m->shard_argv = calloc(others * ((size_t)n + 1), sizeof *m->shard_argv);
+  if (!m->shard_buffers || !m->shard_dims || !m->shard_argv) return -1;
+  for (size_t k = 0; k < others; ++k) {
+    void **argv = &m->shard_argv[k * ((size_t)n + 1)];
+    argv[0] = &m->context_ptr;
+    for (int32_t i = 0; i < n; ++i) {
+      halide_buffer_t *b = &m->shard_buffers[k * (size_t)n + (size_t)i];
+      *b = m->buffers[i];
+      b->dim = &m->shard_dims[(k * (size_t)n + (size_t)i) * NABLA_AOT_MAX_RANK];
+      for (int32_t d = 0; d < b->dimensions; ++d) b->dim[d] = m->buffers[i].dim[d];
+      argv[i + 1] = b;
+    }
+  }
+  return 0;
+}
+
 nabla_aot_model *nabla_aot_create(const nabla_aot_model_spec *spec, const char *weights_path) {
   if (check_spec(spec) != 0) return NULL;
   pthread_once(&hooks_once, install_hooks);
@@ -260,6 +303,11 @@ nabla_aot_model *nabla_aot_create(const nabla_aot_model_spec *spec, const char *
       nabla_aot_destroy(m);
       return NULL;
     }
+  if (!m->device && init_shards(m) != 0) {
+    nabla_aot_destroy(m);
+    nabla_aot_set_error("model '%s': out of memory", spec->name);
+    return NULL;
+  }
   if (m->device && upload_weights(m) != 0) {
     char message[2048];
     snprintf(message, sizeof message, "%s", nabla_aot_last_error());
@@ -274,6 +322,10 @@ void nabla_aot_destroy(nabla_aot_model *m) {
   if (!m) return;
   for (int32_t i = 0; m->device && i < m->spec->num_arguments; ++i)
     if (m->buffers[i].device) halide_device_free(m->context_ptr, &m->buffers[i]);
+  nabla_aot_shards_destroy(m->shards); /* before the pool its kernels use */
+  free(m->shard_buffers);
+  free(m->shard_dims);
+  free(m->shard_argv);
   nabla_weights_free(m->weights);
   nabla_aot_pool_destroy(&m->context.pool);
   pthread_mutex_destroy(&m->context.mutex);
@@ -303,6 +355,28 @@ static int finish_on_device(nabla_aot_model *m, int status) {
     if (b->device) halide_device_free(m->context_ptr, b);
   }
   return status;
+}
+
+/* One call in m->shard_count shards of rows, the model's own arguments
+ * (set for the whole batch) cut down to shard 0's. */
+static int run_sharded(nabla_aot_model *m, int64_t batch) {
+  int32_t n = m->spec->num_arguments;
+  void **argvs[NABLA_AOT_MAX_SHARDS];
+  int64_t first = 0;
+  for (int k = 0; k < m->shard_count; ++k) {
+    int64_t rows = batch / m->shard_count + (k < batch % m->shard_count);
+    argvs[k] = k == 0 ? m->argv : &m->shard_argv[(size_t)(k - 1) * ((size_t)n + 1)];
+    for (int32_t i = 0; i < n; ++i) {
+      const nabla_aot_tensor_spec *arg = &m->spec->arguments[i];
+      if (arg->kind == NABLA_AOT_WEIGHT) continue;
+      halide_buffer_t *b = (halide_buffer_t *)argvs[k][i + 1];
+      set_dims(b->dim, arg, rows); /* the batch is the outermost dim */
+      b->host = m->buffers[i].host + (size_t)first * (size_t)sample_elements(arg) * sizeof(float);
+      b->flags = m->buffers[i].flags;
+    }
+    first += rows;
+  }
+  return nabla_aot_shards_run(m->shards, argvs);
 }
 
 int nabla_aot_predict(nabla_aot_model *m, int64_t batch, const float *const *inputs,
@@ -340,14 +414,19 @@ int nabla_aot_predict(nabla_aot_model *m, int64_t batch, const float *const *inp
     }
   }
   m->context.error[0] = '\0';
-  m->context.serial = !m->device && nabla_aot_threading_serial(&m->threading, batch);
+  int way = m->device ? NABLA_AOT_WAY_POOL
+                      : nabla_aot_threading_way(&m->threading, batch, batch >= m->shard_count &&
+                                                                          m->shard_count > 1);
+  if (way == NABLA_AOT_WAY_SHARDS && !m->shards &&
+      !(m->shards = nabla_aot_shards_create(m->shard_count, spec->kernel)))
+    way = NABLA_AOT_WAY_POOL; /* no threads to be had: the batch whole */
+  m->context.serial = way != NABLA_AOT_WAY_POOL; /* a shard's loops run on its thread */
   unsigned mxcsr = nabla_flush_denormals_begin();
   double start = seconds_now();
-  int status = spec->kernel(m->argv);
+  int status = way == NABLA_AOT_WAY_SHARDS ? run_sharded(m, batch) : spec->kernel(m->argv);
   double elapsed = seconds_now() - start;
   nabla_flush_denormals_end(mxcsr);
-  if (status == 0 && !m->device)
-    nabla_aot_threading_record(&m->threading, batch, m->context.serial, elapsed);
+  if (status == 0 && !m->device) nabla_aot_threading_record(&m->threading, batch, way, elapsed);
   if (m->device) status = finish_on_device(m, status);
   if (status != 0)
     nabla_aot_set_error("model '%s': the kernel failed (Halide error %d): %s", spec->name, status,

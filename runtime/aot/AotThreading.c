@@ -12,8 +12,9 @@ int nabla_aot_threading_init(nabla_aot_threading *t) {
   if (!value || !*value || strcmp(value, "auto") == 0) t->mode = NABLA_AOT_PARALLEL_AUTO;
   else if (strcmp(value, "on") == 0) t->mode = NABLA_AOT_PARALLEL_POOL;
   else if (strcmp(value, "off") == 0) t->mode = NABLA_AOT_PARALLEL_CALLER;
+  else if (strcmp(value, "shards") == 0) t->mode = NABLA_AOT_PARALLEL_SHARDS;
   else {
-    nabla_aot_set_error("NABLA_PARALLEL must be on, off or auto, not '%s'", value);
+    nabla_aot_set_error("NABLA_PARALLEL must be on, off, shards or auto, not '%s'", value);
     return -1;
   }
   return 0;
@@ -26,29 +27,37 @@ static nabla_aot_threading_trials *trials_of(nabla_aot_threading *t, int64_t bat
   for (int i = 0; i < NABLA_AOT_THREADING_BATCHES; ++i)
     if (t->trials[i].batch == 0) {
       t->trials[i].batch = batch;
-      t->trials[i].pool = t->trials[i].caller = INFINITY;
+      for (int w = 0; w < NABLA_AOT_WAYS; ++w) t->trials[i].fastest[w] = INFINITY;
       return &t->trials[i];
     }
   return NULL;
 }
 
-int nabla_aot_threading_serial(nabla_aot_threading *t, int64_t batch) {
-  if (t->mode != NABLA_AOT_PARALLEL_AUTO) return t->mode == NABLA_AOT_PARALLEL_CALLER;
+int nabla_aot_threading_way(nabla_aot_threading *t, int64_t batch, int can_shard) {
+  switch (t->mode) {
+  case NABLA_AOT_PARALLEL_POOL:
+    return NABLA_AOT_WAY_POOL;
+  case NABLA_AOT_PARALLEL_CALLER:
+    return NABLA_AOT_WAY_CALLER;
+  case NABLA_AOT_PARALLEL_SHARDS:
+    return can_shard ? NABLA_AOT_WAY_SHARDS : NABLA_AOT_WAY_POOL;
+  }
   nabla_aot_threading_trials *trials = trials_of(t, batch);
-  if (!trials) return 0;
-  /* Call 0: left out (the pool's); calls 1, 3, 5 on the pool, 2, 4, 6 on the caller. */
-  if (trials->calls <= 2 * NABLA_AOT_THREADING_TRIALS)
-    return trials->calls > 0 && trials->calls % 2 == 0;
-  return trials->caller < trials->pool;
+  if (!trials) return NABLA_AOT_WAY_POOL;
+  int ways = can_shard ? NABLA_AOT_WAYS : NABLA_AOT_WAY_SHARDS;
+  /* Call 0: left out (the pool's); then the ways in turn. */
+  if (trials->calls == 0) return NABLA_AOT_WAY_POOL;
+  if (trials->calls <= ways * NABLA_AOT_THREADING_TRIALS) return (trials->calls - 1) % ways;
+  int best = NABLA_AOT_WAY_POOL;
+  for (int w = 1; w < ways; ++w)
+    if (trials->fastest[w] < trials->fastest[best]) best = w;
+  return best;
 }
 
-void nabla_aot_threading_record(nabla_aot_threading *t, int64_t batch, int serial, double seconds) {
+void nabla_aot_threading_record(nabla_aot_threading *t, int64_t batch, int way, double seconds) {
   if (t->mode != NABLA_AOT_PARALLEL_AUTO) return;
   nabla_aot_threading_trials *trials = trials_of(t, batch);
-  if (!trials || trials->calls > 2 * NABLA_AOT_THREADING_TRIALS) return;
-  if (trials->calls > 0) {
-    double *best = serial ? &trials->caller : &trials->pool;
-    if (seconds < *best) *best = seconds;
-  }
+  if (!trials || trials->calls > NABLA_AOT_WAYS * NABLA_AOT_THREADING_TRIALS) return;
+  if (trials->calls > 0 && seconds < trials->fastest[way]) trials->fastest[way] = seconds;
   ++trials->calls;
 }

@@ -100,19 +100,25 @@ TEST(AotApiTest, LogitsMatchTheReferenceAtBatch1_7_100) {
   simple_convnet_destroy(m);
 }
 
-TEST(AotApiTest, ParallelLoopsOnThePoolOrTheCallerGiveTheSameBits) {
-  // NABLA_PARALLEL is read when a model is created (runtime/aot/AotThreading.h).
+TEST(AotApiTest, PoolCallerAndShardsGiveTheSameBits) {
+  // NABLA_PARALLEL and HL_NUM_THREADS (the shards) are read when a model is
+  // created (runtime/aot/AotThreading.h). Three shards of 10 rows: 4, 3, 3.
   TempDir dir;
   std::string weights = model().writeWeights(dir);
+  const char *threads = std::getenv("HL_NUM_THREADS");
+  std::string savedThreads = threads ? threads : "";
   std::vector<std::vector<float>> logits;
-  for (const char *mode : {"on", "off", "auto"}) {
+  for (const char *mode : {"on", "off", "shards", "auto"}) {
     setenv("NABLA_PARALLEL", mode, 1);
+    setenv("HL_NUM_THREADS", "3", 1);
     simple_convnet_model *m = simple_convnet_create(weights.c_str());
+    if (threads) setenv("HL_NUM_THREADS", savedThreads.c_str(), 1);
+    else unsetenv("HL_NUM_THREADS");
     ASSERT_NE(m, nullptr) << lastError();
-    for (int64_t batch : {1, 9}) {
+    for (int64_t batch : {1, 10}) {
       Tensor x = randomImages(batch, 5);
-      // auto: the first seven calls measure the two ways.
-      for (int call = 0; call < 8; ++call) {
+      // auto: the first ten calls measure the three ways.
+      for (int call = 0; call < 11; ++call) {
         logits.emplace_back(size_t(batch * SIMPLE_CONVNET_LOGITS_SIZE), NAN);
         ASSERT_EQ(simple_convnet_predict(m, batch, x.data<float>(), logits.back().data()), 0)
             << lastError();
@@ -122,14 +128,14 @@ TEST(AotApiTest, ParallelLoopsOnThePoolOrTheCallerGiveTheSameBits) {
   }
   setenv("NABLA_PARALLEL", "sometimes", 1);
   EXPECT_EQ(simple_convnet_create(weights.c_str()), nullptr);
-  EXPECT_NE(lastError().find("NABLA_PARALLEL must be on, off or auto, not 'sometimes'"),
+  EXPECT_NE(lastError().find("NABLA_PARALLEL must be on, off, shards or auto, not 'sometimes'"),
             std::string::npos)
       << lastError();
   unsetenv("NABLA_PARALLEL");
-  // Batch 1's calls, then batch 9's, for each mode: every call of a batch
+  // Batch 1's calls, then batch 10's, for each mode: every call of a batch
   // size gives the same bits.
   for (size_t i = 0; i < logits.size(); ++i) {
-    size_t first = i / 8 % 2 == 0 ? 0 : 8;
+    size_t first = i / 11 % 2 == 0 ? 0 : 11;
     EXPECT_EQ(logits[i], logits[first]) << "call " << i;
   }
 }

@@ -61,9 +61,11 @@ TEST(HalideThreading, EnvironmentOverridesTheMeasurement) {
   EXPECT_EQ(ThreadingChoice::modeFromEnvironment(), ThreadingChoice::Mode::Pool);
   env.set("");
   EXPECT_EQ(ThreadingChoice::modeFromEnvironment(), ThreadingChoice::Mode::Auto);
+  env.set("shards"); // the AOT runtime's; the JIT chooses as auto does
+  EXPECT_EQ(ThreadingChoice::modeFromEnvironment(), ThreadingChoice::Mode::Auto);
   env.set("sometimes");
   expectError([] { ThreadingChoice::modeFromEnvironment(); },
-              {"NABLA_PARALLEL must be on, off or auto, not 'sometimes'"});
+              {"NABLA_PARALLEL must be on, off, shards or auto, not 'sometimes'"});
 }
 
 TEST(HalideThreading, CallerAndPoolGiveTheSameResults) {
