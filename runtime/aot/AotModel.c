@@ -49,7 +49,7 @@ struct nabla_aot_model {
   /* Shards 1 to shard_count - 1 of a sharded call (shard 0 uses the
    * arguments above): their own buffers of the inputs' and outputs' rows,
    * the same weights and context. */
-  int shard_count; /* the cores, at most NABLA_AOT_MAX_SHARDS; 1 on a device */
+  int shard_count; /* the cores, at most NABLA_AOT_MAX_SHARDS; 0 on a device */
   halide_buffer_t *shard_buffers; /* num_arguments per shard */
   halide_dimension_t *shard_dims;
   void **shard_argv; /* num_arguments + 1 per shard */
