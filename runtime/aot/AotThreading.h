@@ -6,8 +6,8 @@
  * a pool worker costs more than a batch-1 call's work (SimpleConvNet:
  * 0.055 ms a call on two threads, 0.032 on one, on an Intel Xeon); at
  * batch 100 shards share no loop's hand-offs. Per batch size: the first
- * call is left out, the next ones take the possible ways in turn, three
- * calls each, then the fastest by its minimum time is kept.
+ * call is left out, then each possible way runs four calls, of which the
+ * last three are timed, and the fastest by its minimum time is kept.
  * NABLA_PARALLEL=on (always the pool), off (always the caller), shards
  * (always shards where the batch has a row per shard) or auto (the
  * default). Results do not depend on the choice: a parallel loop's tasks
