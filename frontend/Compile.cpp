@@ -86,7 +86,8 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
     if (apply->onDevice())
       throw Error("data-parallel training runs on the host CPU, not on target '" + options.target +
                   "'");
-    auto grads = std::async(policy, [&] { return instances(*compiled.module, "loss_grad", options); });
+    auto grads =
+        std::async(policy, [&] { return instances(*compiled.module, "loss_grad", options); });
     compiled.forward =
         std::make_shared<BatchShardedFunction>(instances(*compiled.module, "forward", options));
     compiled.trainStep = std::make_shared<DataParallelStep>(grads.get(), std::move(apply));
