@@ -61,7 +61,7 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
   pipeline.optimizer = optimizerName(options.optimizer);
   pipeline.fuse = options.fuse;
   pipeline.im2col = options.im2col;
-  pipeline.applyGradients = options.replicas > 1;
+  if (options.replicas > 1) pipeline.applyGradientShards = options.replicas;
   buildPipeline(pm, pipeline);
   if (!options.dumpIrDir.empty()) enableIrDumps(pm, options.dumpIrDir, *compiled.module);
   if (options.printIrAfterAll) enableIrPrinting(pm);

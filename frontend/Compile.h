@@ -33,8 +33,9 @@ struct CompileOptions {
   halide::Schedule schedule;
   /// Above 1: data parallelism on the host. The training step is then a
   /// DataParallelStep (runtime/DataParallelStep.h): @loss_grad on this many
-  /// shards of each batch at once, their gradients averaged, and
-  /// @loss_apply_gradients applying the average; @forward is a
+  /// shards of each batch at once, and @loss_apply_gradients (built for this
+  /// many shards) averaging their gradients and applying the average in one
+  /// pass; @forward is a
   /// BatchShardedFunction, its rows computed shard by shard at once.
   int replicas = 1;
 };

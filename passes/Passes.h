@@ -20,7 +20,7 @@ std::unique_ptr<mlir::Pass> createLowerPoolToIm2colPass();
 std::unique_ptr<mlir::Pass> createPlanMemoryPass();
 std::unique_ptr<mlir::Pass> createApplyGradientsPass();
 std::unique_ptr<mlir::Pass> createApplyGradientsPass(const std::string &function,
-                                                     const std::string &optimizer);
+                                                     const std::string &optimizer, int shards = 1);
 std::unique_ptr<mlir::Pass> createTrainStepPass();
 std::unique_ptr<mlir::Pass> createTrainStepPass(const std::string &function,
                                                 const std::string &optimizer);

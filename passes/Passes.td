@@ -70,8 +70,16 @@ def ApplyGradients : Pass<"nabla-apply-gradients", "mlir::ModuleOp"> {
     `<function>_grad` on shards of a batch, averages the gradients and applies
     them with this function once, so the update is the train step's.
 
+    With `shards=N` (N > 1) it averages them itself: it takes N sets of
+    gradients (`grad:<param>@<s>`, shard s = 0..N-1) and then N scalar
+    weights (role `shard_weight`, named `shard_weight@<s>`), and updates
+    with the sum over s of weight s times shard s's gradient, in one pass
+    over each parameter: the replicas' gradients are never summed into a
+    tensor of their own.
+
     ```mlir
     // nabla-opt --nabla-autodiff --nabla-apply-gradients="optimizer=adam" model.mlir
+    // nabla-opt --nabla-autodiff --nabla-apply-gradients="optimizer=adam shards=2" model.mlir
     ```
   }];
   let constructor = "nabla::createApplyGradientsPass()";
@@ -80,6 +88,8 @@ def ApplyGradients : Pass<"nabla-apply-gradients", "mlir::ModuleOp"> {
            "the differentiated function (its _grad must exist)">,
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
            "sgd, momentum, nesterov, adagrad, rmsprop or adam">,
+    Option<"shards", "shards", "int", /*default=*/"1",
+           "the gradient sets it averages (1: takes the average)">,
   ];
   let dependentDialects = ["nabla::NablaDialect"];
 }

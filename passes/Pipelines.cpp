@@ -20,8 +20,8 @@ namespace nabla {
 void buildPipeline(mlir::PassManager &pm, const PipelineOptions &o) {
   if (o.autodiff) pm.addPass(createAutodiffPass(o.lossFunction));
   if (!o.optimizer.empty()) pm.addPass(createTrainStepPass(o.lossFunction, o.optimizer));
-  if (!o.optimizer.empty() && o.applyGradients)
-    pm.addPass(createApplyGradientsPass(o.lossFunction, o.optimizer));
+  if (!o.optimizer.empty() && o.applyGradientShards > 0)
+    pm.addPass(createApplyGradientsPass(o.lossFunction, o.optimizer, o.applyGradientShards));
   auto &funcs = pm.nest<mlir::FuncOp>();
   if (o.fuse) funcs.addPass(createFuseConvBiasReluPass());
   if (o.im2col) {

@@ -13,7 +13,9 @@ struct PipelineOptions {
   std::string lossFunction = "loss";
   bool autodiff = true;          // build <loss>_grad
   std::string optimizer;         // non-empty: build <loss>_train_step with it
-  bool applyGradients = false;   // with an optimizer: <loss>_apply_gradients too (data parallel)
+  // With an optimizer and > 0: <loss>_apply_gradients too, averaging this
+  // many shards' gradients (data parallel).
+  int applyGradientShards = 0;
   bool fuse = true;              // --nabla-fuse-conv-bias-relu, --nabla-fuse-elementwise
   bool im2col = false;           // --nabla-lower-conv/pool-to-im2col
   bool cleanup = true;           // CSE and canonicalization at the end

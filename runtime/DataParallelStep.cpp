@@ -69,26 +69,54 @@ DataParallelStep::DataParallelStep(std::vector<std::shared_ptr<const CompiledFun
       throw Error("gradient function result '" + out.name + "' follows the gradients");
     if (std::count(out.shape.begin(), out.shape.end(), -1))
       throw Error("gradient function result '" + out.name + "' has a dynamic shape");
-    if (k >= plainOutputs_) averaged_.emplace_back(out.shape, DType::F32);
   }
   if (plainOutputs_ == 0) throw Error("the gradient function returns no loss");
   outputs_.assign(gradientOut.begin(), gradientOut.begin() + plainOutputs_);
 
+  // The apply function averages the shards' gradients itself: built with
+  // --nabla-apply-gradients shards=N, it takes N sets of gradients named
+  // grad:<param>@<s> and N weights; built for one shard, it takes the one
+  // replica's gradients as they are.
+  int applyShards = 0;
+  for (const ArgumentInfo &arg : apply_->inputs()) applyShards += arg.role == "shard_weight";
+  bool weighted = applyShards > 0;
+  applyShards = std::max(applyShards, 1);
+  if (int(replicas_.size()) > applyShards)
+    throw Error("the apply-gradients function averages the gradients of " +
+                std::to_string(applyShards) + " shard(s), fewer than the " +
+                std::to_string(replicas_.size()) + " replicas (build it with " +
+                "--nabla-apply-gradients shards=" + std::to_string(replicas_.size()) + ")");
+  auto suffix = [&](int shard) { return weighted ? "@" + std::to_string(shard) : std::string(); };
+  auto shardOf = [&](const std::string &name, const std::string &stem) {
+    for (int s = 0; s < applyShards; ++s)
+      if (name == stem + suffix(s)) return s;
+    return -1;
+  };
+  shardWeights_.assign(size_t(applyShards), Tensor());
   for (const ArgumentInfo &arg : apply_->inputs()) {
     if (arg.role == "param") {
       int source = indexOf(gradientIn, arg.name);
       if (source < 0)
         throw Error("apply-gradients parameter '" + arg.name +
                     "' is no gradient function argument");
-      applySource_.push_back(source);
+      applySources_.push_back({ApplySource::StepInput, source});
     } else if (arg.role == "grad") {
-      int result = indexOf(gradientOut, arg.name);
-      if (result < int(plainOutputs_))
+      ApplySource source{ApplySource::ShardGradient, -1};
+      for (size_t k = plainOutputs_; k < gradientOut.size() && source.index < 0; ++k)
+        if ((source.shard = shardOf(arg.name, gradientOut[k].name)) >= 0) source.index = int(k);
+      if (source.index < 0)
         throw Error("apply-gradients argument '" + arg.name + "' is no gradient function result");
-      applySource_.push_back(-1 - result);
+      applySources_.push_back(source);
+    } else if (arg.role == "shard_weight") {
+      int shard = shardOf(arg.name, "shard_weight");
+      if (shard < 0)
+        throw Error("apply-gradients shard weight '" + arg.name + "' names no shard below " +
+                    std::to_string(applyShards));
+      shardWeights_[shard] = Tensor({}, DType::F32);
+      applySources_.push_back({ApplySource::ShardWeight, shard, shard});
     } else if (arg.role == "opt_state" || arg.role == "hyper") {
       inputs_.push_back(arg);
-      applySource_.push_back(int(inputs_.size()) - 1);
+      applySources_.push_back({ApplySource::StepInput, int(inputs_.size()) - 1});
     } else {
       throw Error("apply-gradients argument '" + arg.name + "' has unexpected role '" + arg.role +
                   "'");
@@ -105,8 +133,10 @@ std::vector<Shape> DataParallelStep::outputShapes(const std::vector<Shape> &inpu
   std::vector<Shape> gradientShapes = replicas_[0]->outputShapes(
       std::vector<Shape>(inputShapes.begin(), inputShapes.begin() + gradientInputs_));
   std::vector<Shape> applyShapes;
-  for (int source : applySource_)
-    applyShapes.push_back(source >= 0 ? inputShapes[source] : gradientShapes[-1 - source]);
+  for (const ApplySource &source : applySources_)
+    applyShapes.push_back(source.kind == ApplySource::StepInput       ? inputShapes[source.index]
+                          : source.kind == ApplySource::ShardGradient ? gradientShapes[source.index]
+                                                                      : Shape{});
   std::vector<Shape> shapes(gradientShapes.begin(), gradientShapes.begin() + plainOutputs_);
   for (Shape &s : apply_->outputShapes(applyShapes)) shapes.push_back(std::move(s));
   return shapes;
@@ -131,21 +161,19 @@ void DataParallelStep::prepareShard(Shard &shard, int replica,
   fitOutputs(*replicas_[replica], shard.inputs, shard.outputs);
 }
 
-void DataParallelStep::reduceSlice(int replica, int active, int64_t batch,
-                                   std::vector<Tensor> &outputs) const {
-  size_t results = plainOutputs_ + averaged_.size();
-  for (size_t k = 0; k < results; ++k) {
-    Tensor &target = k < plainOutputs_ ? outputs[k] : averaged_[k - plainOutputs_];
-    int64_t n = target.numel(), begin = n * replica / active, end = n * (replica + 1) / active;
-    float *sum = target.data<float>();
+void DataParallelStep::averagePlainOutputs(int active, int64_t batch,
+                                           std::vector<Tensor> &outputs) const {
+  for (size_t k = 0; k < plainOutputs_; ++k) {
+    int64_t n = outputs[k].numel();
+    float *sum = outputs[k].data<float>();
     for (int s = 0; s < active; ++s) {
       // A mean over the batch is the shards' means weighted by their sizes.
       float weight = float(double(shards_[s].range.rows) / double(batch));
       const float *part = shards_[s].outputs[k].data<float>();
       if (s == 0)
-        for (int64_t i = begin; i < end; ++i) sum[i] = weight * part[i];
+        for (int64_t i = 0; i < n; ++i) sum[i] = weight * part[i];
       else
-        for (int64_t i = begin; i < end; ++i) sum[i] += weight * part[i];
+        for (int64_t i = 0; i < n; ++i) sum[i] += weight * part[i];
     }
   }
 }
@@ -168,18 +196,30 @@ void DataParallelStep::runInto(const std::vector<Tensor> &inputs,
     shards_[r].range = ranges[r];
     prepareShard(shards_[r], r, inputs);
   }
-  // Every replica computes its shard's gradients; then each sums its slice
-  // of every result over all shards.
+  // Every replica computes its shard's gradients. The loss and running
+  // statistics (a few hundred values) are averaged here; the gradients by
+  // the apply function, as it reads them.
   threads_->run(active, [&](int r) {
     callReplica(r, shards_[r].range,
                 [&] { replicas_[r]->runInto(shards_[r].inputs, shards_[r].outputs); });
   });
-  threads_->run(active, [&](int r) { reduceSlice(r, active, batch, outputs); });
+  averagePlainOutputs(active, batch, outputs);
 
+  for (int s = 0; s < int(shardWeights_.size()); ++s)
+    if (shardWeights_[s].defined()) // an idle shard weighs 0
+      shardWeights_[s].data<float>()[0] =
+          s < active ? float(double(shards_[s].range.rows) / double(batch)) : 0.0f;
   std::vector<Tensor> applyInputs;
-  for (int source : applySource_)
-    applyInputs.push_back(source >= 0 ? inputs[source]
-                                      : averaged_[size_t(-1 - source) - plainOutputs_]);
+  for (const ApplySource &source : applySources_) {
+    if (source.kind == ApplySource::StepInput) {
+      applyInputs.push_back(inputs[source.index]);
+    } else if (source.kind == ApplySource::ShardWeight) {
+      applyInputs.push_back(shardWeights_[source.shard]);
+    } else { // an idle shard's weight 0 multiplies shard 0's gradients
+      const Shard &shard = shards_[source.shard < active ? source.shard : 0];
+      applyInputs.push_back(shard.outputs[source.index]);
+    }
+  }
   std::vector<Tensor> applyOutputs(outputs.begin() + plainOutputs_, outputs.end());
   apply_->runInto(applyInputs, applyOutputs);
 }

@@ -3,10 +3,10 @@
 // state, hyperparameters -> loss, new state, new parameters, new optimizer
 // state), so the Trainer runs it unchanged. Each call splits the batch into
 // one shard per replica, computes every shard's loss and gradients with the
-// model's gradient function on a thread of its own, all-reduces them (a
-// shard-size weighted average, each replica thread summing its own slice of
-// every tensor), and applies the average once with the compiled optimizer
-// update (--nabla-apply-gradients).
+// model's gradient function on a thread of its own, and applies their
+// shard-size weighted average once with the compiled optimizer update
+// (--nabla-apply-gradients shards=<replicas>), which reads every shard's
+// gradients and averages them in the update's own pass.
 //
 // For a loss that is a mean over the batch the averaged gradient is the
 // whole batch's, so the trajectory is the single step's up to rounding. Two
@@ -29,7 +29,8 @@ class DataParallelStep : public CompiledFunction {
 public:
   /// `replicas` are instances of one gradient function (<loss>_grad), one per
   /// replica and distinct, so their calls can run at the same time;
-  /// `applyGradients` is <loss>_apply_gradients of the same model. Throws
+  /// `applyGradients` is <loss>_apply_gradients of the same model, built for
+  /// at least as many shards as there are replicas. Throws
   /// nabla::Error when the two do not fit together or an instance runs on
   /// an accelerator.
   DataParallelStep(std::vector<std::shared_ptr<const CompiledFunction>> replicas,
@@ -50,7 +51,7 @@ private:
     std::vector<Tensor> inputs, outputs; // reused while the shard's rows stay the same
   };
   void prepareShard(Shard &shard, int replica, const std::vector<Tensor> &inputs) const;
-  void reduceSlice(int replica, int active, int64_t batch, std::vector<Tensor> &outputs) const;
+  void averagePlainOutputs(int active, int64_t batch, std::vector<Tensor> &outputs) const;
 
   std::vector<std::shared_ptr<const CompiledFunction>> replicas_;
   std::shared_ptr<const CompiledFunction> apply_;
@@ -59,15 +60,19 @@ private:
   std::vector<int> batched_;  // its inputs split by rows (roles input and label)
   int stepArg_ = -1;          // its dropout step counter, or -1
   size_t plainOutputs_ = 0;   // its results before the gradients (loss, running statistics)
-  // For each argument of the apply function: the step input it reads, or
-  // (when negative) -1 - the gradient result it reads.
-  std::vector<int> applySource_;
+  // Where each argument of the apply function comes from.
+  struct ApplySource {
+    enum Kind { StepInput, ShardGradient, ShardWeight } kind;
+    int index = 0; // StepInput: the step's input; ShardGradient: the gradient function's result
+    int shard = 0; // ShardGradient and ShardWeight: whose
+  };
+  std::vector<ApplySource> applySources_;
 
   // Buffers of the call in flight (calls are serialized).
   mutable std::mutex mutex_;
   mutable std::vector<Shard> shards_;
   mutable std::unique_ptr<ReplicaThreads> threads_; // one worker per replica after the first
-  mutable std::vector<Tensor> averaged_;            // the averaged gradients
+  mutable std::vector<Tensor> shardWeights_;        // each shard's rows / the batch's (f32)
 };
 
 } // namespace nabla

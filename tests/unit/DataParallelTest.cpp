@@ -192,6 +192,17 @@ TEST(DataParallel, BadSetupsAreErrors) {
       },
       {"replica 1 is not the same gradient function as replica 0"});
   expectError([&] { DataParallelStep({apply}, apply); }, {"no input or label argument"});
+  // The module's update averages two shards (replicas = 2): three replicas
+  // would leave one shard's gradients out.
+  auto third = [&] {
+    return dsl::compileFunction(*parallel.module, "loss_grad", dsl::Backend::Reference);
+  };
+  expectError(
+      [&] {
+        DataParallelStep({gradient, third(), third()}, apply);
+      },
+      {"averages the gradients of 2 shard(s), fewer than the 3 replicas",
+       "--nabla-apply-gradients shards=3"});
 
   // Arguments for 4 images and `labels` labels.
   auto arguments = [&](int64_t labels) {
