@@ -318,7 +318,8 @@ void scheduleLoopGroups(const std::vector<LoweredTensor> &tensors,
                           staticExtent(*m, d) == staticExtent(first, d);
     if (!sameStaticShape) continue;
     int natural = std::max(target.natural_vector_size(first.type()), 1);
-    scheduleLoopGroup(members, vectorWidth(first, natural));
+    bool shift = first.rank() > 0 && staticExtent(first, first.rank() - 1) >= natural;
+    scheduleLoopGroup(members, shift ? natural : vectorWidth(first, natural), shift);
     for (const LoweredTensor *m : members) done.insert(m->func.name());
   }
 }

@@ -83,7 +83,11 @@ bool scheduleConvPool(const LoweredTensor &pool, const LoweredTensor &conv, int 
 /// Pointwise tensors of one static shape that nothing in the pipeline reads
 /// (the outputs of a loop group) computed in one loop nest: each vector of
 /// each of them in turn, so the inputs they share are loaded once and every
-/// element is written from registers (LoopGroupSchedule.cpp).
-void scheduleLoopGroup(const std::vector<const LoweredTensor *> &members, int vector);
+/// element is written from registers (LoopGroupSchedule.cpp). Rows run in
+/// vectors of `vector` lanes; with `shiftLastVector` (rows at least that
+/// wide) the last one of a row that the width does not divide is shifted
+/// back inside the row, else it is guarded.
+void scheduleLoopGroup(const std::vector<const LoweredTensor *> &members, int vector,
+                       bool shiftLastVector);
 
 } // namespace nabla::halide

@@ -263,6 +263,30 @@ std::string shapeKey(const std::vector<Shape> &shapes) {
   return key;
 }
 
+/// Throws when a result's memory overlaps an argument's. Schedules assume it
+/// does not: a loop group's last vector of a row recomputes elements it
+/// already wrote (LoopGroupSchedule.cpp), and tiled loops read inputs after
+/// writing outputs.
+void checkResultsAliasNoArgument(const std::vector<Tensor> &inputs,
+                                 const std::vector<std::string> &inputNames,
+                                 const std::vector<Tensor> &outputs,
+                                 const std::vector<std::string> &outputNames,
+                                 const std::string &where) {
+  auto span = [](const Tensor &t) {
+    auto begin = static_cast<const std::byte *>(t.rawData());
+    return std::pair(begin, begin + t.bytes());
+  };
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    auto [outBegin, outEnd] = span(outputs[o]);
+    for (size_t i = 0; i < inputs.size() && outBegin != outEnd; ++i) {
+      auto [inBegin, inEnd] = span(inputs[i]);
+      if (inBegin < outEnd && outBegin < inEnd)
+        throw Error(where + ": output " + outputNames[o] + " shares memory with input " +
+                    inputNames[i] + "; results must be tensors of their own");
+    }
+  }
+}
+
 } // namespace
 
 Executable Executable::compileJit(mlir::ModuleOp module, llvm::StringRef name,
@@ -359,6 +383,7 @@ void Executable::runResident(const std::vector<Tensor> &inputs, std::vector<Tens
                   dtypeName(fn.outputTypes[i]) + " of shape " + shapeToString(shapes[i]) +
                   ", got " + (outputs[i].defined() ? outputs[i].describe() : "an empty handle"));
 
+  checkResultsAliasNoArgument(inputs, fn.inputNames, outputs, fn.outputNames, where);
   if (fn.unchecked) {
     checkIndexInputs(fn.checks, inputs, fn.inputNames, where);
     checkBufferSizes(inputs, fn.inputNames, where);

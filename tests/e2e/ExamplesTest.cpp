@@ -590,7 +590,9 @@ TEST(Examples, HalfPrecisionWeightsKeepAccuracy) {
 TEST(Examples, AugmentationTeachesInvariance) {
   SKIP_WITHOUT_FASHION_MNIST();
   fs::path dir = outDir("augmentation");
-  std::string out = runExample("augmentation", "--train-size 500 --epochs 30 --test-size 2000 --eval-every 10 "
+  // 1000 images: on 500 the shift run's gain sat on the 5-point bar below
+  // (+5.15, then +5.00 after a change of rounding), so rounding decided.
+  std::string out = runExample("augmentation", "--train-size 1000 --epochs 30 --test-size 2000 --eval-every 10 "
                                                "--samples 6 --out " + dir.string());
   std::map<std::string, std::vector<double>> runs; // train %, test %, gap, transformed test %
   for (const char *name : {"none", "flip", "shift", "crop", "all"}) {

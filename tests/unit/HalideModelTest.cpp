@@ -184,6 +184,19 @@ TEST(HalideModel, RunIntoPreallocatedOutputsAndMultipleResults) {
   std::vector<Tensor> wrong = {Tensor({4, 3}, DType::F32), Tensor({5}, DType::I64),
                                Tensor({5, 8}, DType::F32)};
   EXPECT_THROW(exe.runInto({randomTensor({5, 8}), randomTensor({8, 3})}, wrong), Error);
+
+  // A result in an argument's memory is refused: schedules may write a
+  // result before they are done reading the arguments.
+  std::vector<Tensor> in = {randomTensor({5, 8}), randomTensor({8, 3})};
+  std::vector<Tensor> aliased = {Tensor({5, 3}, DType::F32), Tensor({5}, DType::I64), in[0]};
+  try {
+    exe.runInto(in, aliased);
+    ADD_FAILURE() << "a result aliasing an argument was accepted";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("output result2 shares memory with input arg0"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(HalideModel, DropoutMaskMatchesCounterRng) {
