@@ -35,8 +35,8 @@ struct CompileOptions {
   /// DataParallelStep (runtime/DataParallelStep.h): @loss_grad on this many
   /// shards of each batch at once, and @loss_apply_gradients (built for this
   /// many shards) averaging their gradients and applying the average in one
-  /// pass; @forward is a
-  /// BatchShardedFunction, its rows computed shard by shard at once.
+  /// pass; @forward is a BatchShardedFunction, its rows computed shard by
+  /// shard at once.
   int replicas = 1;
 };
 

@@ -205,8 +205,10 @@ void DataParallelStep::runInto(const std::vector<Tensor> &inputs,
   });
   averagePlainOutputs(active, batch, outputs);
 
+  // A shard weighs its rows / the batch's, an idle one 0. (An update built
+  // for one shard has no weights: its shard is the whole batch.)
   for (int s = 0; s < int(shardWeights_.size()); ++s)
-    if (shardWeights_[s].defined()) // an idle shard weighs 0
+    if (shardWeights_[s].defined())
       shardWeights_[s].data<float>()[0] =
           s < active ? float(double(shards_[s].range.rows) / double(batch)) : 0.0f;
   std::vector<Tensor> applyInputs;

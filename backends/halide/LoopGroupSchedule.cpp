@@ -7,9 +7,10 @@
 // loops would store each value and load it back in the next.
 //
 // Rows at least a vector wide run in full-width vectors, the last one
-// shifted back to end at the row's end (scheduleLoopGroups decides): a 100-wide row (SimpleConvNet's 4320 x 100 weights) is then
-// 7 vectors of 16 lanes instead of 25 of 4, and Adam's square root and
-// division run on 16 lanes at once. The shifted vector computes a few
+// shifted back to end at the row's end (scheduleLoopGroups decides): a
+// 100-wide row (SimpleConvNet's 4320 x 100 weights) is then 7 vectors of 16
+// lanes instead of 25 of 4, and Adam's square root and division run on 16
+// lanes at once. The shifted vector computes a few
 // elements twice, with the same values: every member is a pure function of
 // the group's inputs, and results never alias arguments.
 #include "backends/halide/CpuScheduleParts.h"
