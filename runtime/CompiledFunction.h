@@ -36,7 +36,8 @@ public:
   /// Output shapes for these input shapes (validates them).
   virtual std::vector<Shape> outputShapes(const std::vector<Shape> &inputShapes) const = 0;
   /// Runs on `inputs` (argument order), writing into `outputs`, which must
-  /// already have the right shapes and element types.
+  /// already have the right shapes and element types and share no memory
+  /// with an input (the Halide backend refuses such a call).
   virtual void runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const = 0;
 
   // Accelerators. A function that runs on one (a GPU target) gives each

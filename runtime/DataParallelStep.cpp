@@ -161,14 +161,18 @@ void DataParallelStep::prepareShard(Shard &shard, int replica,
   fitOutputs(*replicas_[replica], shard.inputs, shard.outputs);
 }
 
+float DataParallelStep::shardWeight(int shard, int64_t batch) const {
+  // A mean over the batch is the shards' means weighted by their sizes.
+  return float(double(shards_[shard].range.rows) / double(batch));
+}
+
 void DataParallelStep::averagePlainOutputs(int active, int64_t batch,
                                            std::vector<Tensor> &outputs) const {
   for (size_t k = 0; k < plainOutputs_; ++k) {
     int64_t n = outputs[k].numel();
     float *sum = outputs[k].data<float>();
     for (int s = 0; s < active; ++s) {
-      // A mean over the batch is the shards' means weighted by their sizes.
-      float weight = float(double(shards_[s].range.rows) / double(batch));
+      float weight = shardWeight(s, batch);
       const float *part = shards_[s].outputs[k].data<float>();
       if (s == 0)
         for (int64_t i = 0; i < n; ++i) sum[i] = weight * part[i];
@@ -209,8 +213,7 @@ void DataParallelStep::runInto(const std::vector<Tensor> &inputs,
   // for one shard has no weights: its shard is the whole batch.)
   for (int s = 0; s < int(shardWeights_.size()); ++s)
     if (shardWeights_[s].defined())
-      shardWeights_[s].data<float>()[0] =
-          s < active ? float(double(shards_[s].range.rows) / double(batch)) : 0.0f;
+      shardWeights_[s].data<float>()[0] = s < active ? shardWeight(s, batch) : 0.0f;
   std::vector<Tensor> applyInputs;
   for (const ApplySource &source : applySources_) {
     if (source.kind == ApplySource::StepInput) {

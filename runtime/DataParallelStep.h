@@ -51,6 +51,7 @@ private:
     std::vector<Tensor> inputs, outputs; // reused while the shard's rows stay the same
   };
   void prepareShard(Shard &shard, int replica, const std::vector<Tensor> &inputs) const;
+  float shardWeight(int shard, int64_t batch) const; // its rows / the batch's
   void averagePlainOutputs(int active, int64_t batch, std::vector<Tensor> &outputs) const;
 
   std::vector<std::shared_ptr<const CompiledFunction>> replicas_;
