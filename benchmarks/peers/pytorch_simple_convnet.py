@@ -4,13 +4,15 @@
 The textbook recipe: conv 30@5x5 (stride 1, pad 0) - relu - max pool 2x2 -
 affine 100 - relu - affine 10, weights N(0, 0.01^2), zero biases, Adam
 lr 0.001, batch 100, softmax cross-entropy, on Debian's Fashion-MNIST. Prints
-one line per epoch (time, test accuracy) and the median training-step time.
+one line per epoch (time, test accuracy) and the median training-step time;
+with --json, one JSON object per epoch instead (benchmarks/peers/epochs.py).
 
 Run it as the README says (glibc malloc, OMP_NUM_THREADS=2,
 OPENBLAS_NUM_THREADS=1): that is PyTorch at its best on these machines.
 """
 import argparse
 import gzip
+import json
 import statistics
 import struct
 import time
@@ -51,6 +53,12 @@ def main():
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train-limit", type=int, default=0,
+                        help="use only the first N training images (0: all)")
+    parser.add_argument("--test-limit", type=int, default=0,
+                        help="use only the first N test images (0: all)")
+    parser.add_argument("--json", action="store_true",
+                        help="one JSON object per epoch: epoch, seconds, test_accuracy")
     parser.add_argument("--keep-denormals", action="store_true",
                         help="IEEE gradual underflow (default: flushed to zero, as nabla does)")
     args = parser.parse_args()
@@ -62,6 +70,10 @@ def main():
     torch.manual_seed(args.seed)
     x_train, t_train = load(args.data, "train")
     x_test, t_test = load(args.data, "t10k")
+    if args.train_limit:
+        x_train, t_train = x_train[:args.train_limit], t_train[:args.train_limit]
+    if args.test_limit:
+        x_test, t_test = x_test[:args.test_limit], t_test[:args.test_limit]
     net = simple_convnet()
     optimizer = torch.optim.Adam(net.parameters(), lr=0.001)
     loss_fn = nn.CrossEntropyLoss()
@@ -81,10 +93,16 @@ def main():
         with torch.no_grad():
             correct = sum((net(x_test[i:i + 1000]).argmax(1) == t_test[i:i + 1000]).sum().item()
                           for i in range(0, len(x_test), 1000))
-        print(f"pytorch epoch {epoch}: {seconds:.2f} s, test acc {100 * correct / len(x_test):.2f}%",
-              flush=True)
-    print(f"pytorch train step batch 100: min {min(step_ms):.2f} ms, "
-          f"median {statistics.median(step_ms):.2f} ms, max {max(step_ms):.2f} ms")
+        accuracy = correct / len(x_test)
+        if args.json:
+            print(json.dumps({"epoch": epoch, "seconds": seconds, "test_accuracy": accuracy}),
+                  flush=True)
+        else:
+            print(f"pytorch epoch {epoch}: {seconds:.2f} s, test acc {100 * accuracy:.2f}%",
+                  flush=True)
+    if not args.json:
+        print(f"pytorch train step batch 100: min {min(step_ms):.2f} ms, "
+              f"median {statistics.median(step_ms):.2f} ms, max {max(step_ms):.2f} ms")
 
 
 if __name__ == "__main__":

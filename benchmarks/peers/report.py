@@ -83,6 +83,25 @@ def table(args):
             pct = f"{100 * gflops / peak['gflops_cpu_time']:.0f}%" if peak else "-"
             extra = f" {gflops:>14.1f} {pct:>7}"
         print(f"{label:<42} {threads:>3} " + " ".join(cells) + extra)
+    epoch_accuracy(results)
+
+
+def epoch_accuracy(results):
+    """The epoch rows' test accuracies: each side's mean over the seeds, and
+    nabla's better configuration against PyTorch's (issue 9: within 0.5 pp)."""
+    for (case, _, _, threads), impls in sorted(results.items()):
+        if case != "simple_convnet_epoch":
+            continue
+        means = {c: r["test_accuracy_mean"] for c, r in impls.items() if "test_accuracy_mean" in r}
+        seeds = next(iter(impls.values())).get("seeds", [])
+        print(f"\nepoch test accuracy, {threads} thread(s), mean over seeds "
+              f"{','.join(map(str, seeds))}: " +
+              ", ".join(f"{c} {100 * m:.2f}%" for c, m in means.items()))
+        peer = means.get("pytorch_eager/tuned")
+        mine = [m for c, m in means.items() if c.split("/")[0] == "nabla"]
+        if peer is not None and mine:
+            gaps = ", ".join(f"{100 * (m - peer):+.2f}" for m in mine)
+            print(f"nabla - PyTorch: {gaps} pp")
 
 
 def main():

@@ -71,6 +71,24 @@ class ReportTest(unittest.TestCase):
             self.assertIn("2.000 (1.900-2.100) 2.00x", line)  # 2.0 ms / the replicas' 1.0 ms
             self.assertNotIn("0.91x", line)  # nabla's own columns get no ratio
 
+    def test_epoch_accuracy_means_and_gap(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            base = {"case": "simple_convnet_epoch", "shape": "", "threads": 2, "batch": 100,
+                    "flops": 0, "seeds": [0, 1]}
+            rows = [dict(base, impl="nabla", config="default", ms_min=1200, ms_median=1250,
+                         ms_max=1300, test_accuracy=[0.82, 0.84], test_accuracy_mean=0.83),
+                    dict(base, impl="pytorch_eager", config="tuned", ms_min=5000, ms_median=5500,
+                         ms_max=6000, test_accuracy=[0.83, 0.822], test_accuracy_mean=0.826)]
+            results = os.path.join(tmp, "results.jsonl")
+            with open(results, "w") as f:
+                f.writelines(json.dumps(r) + "\n" for r in rows)
+            table = self.run_report("table", results).splitlines()
+            line = next(l for l in table if l.startswith("simple_convnet_epoch"))
+            self.assertIn("5500.000 (5000.000-6000.000) 4.40x", line)  # 5500 / 1250 ms
+            means = next(l for l in table if l.startswith("epoch test accuracy"))
+            self.assertIn("seeds 0,1: nabla 83.00%, pytorch_eager/tuned 82.60%", means)
+            self.assertIn("nabla - PyTorch: +0.40 pp", table)
+
 
 if __name__ == "__main__":
     unittest.main()
