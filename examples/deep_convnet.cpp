@@ -27,7 +27,7 @@ using namespace nabla::dsl;
 namespace {
 
 struct Settings : examples::LessonOptions {
-  int64_t epochs = 1, batch = 100, smooth = 15, misclassified = 20;
+  int64_t epochs = 1, batch = 100, smooth = 15, misclassified = 20, stepParts = 1;
   double lr = 0.001;
   Settings() {
     trainSize = 6000; // about a minute per net on 2 cores
@@ -52,7 +52,8 @@ Result train(const std::string &name, ModelBuilder &m, const Settings &s, const 
     throw Error("--epochs " + std::to_string(s.epochs) + " over " + std::to_string(trainSet.size()) +
                 " training images at batch " + std::to_string(s.batch) + " is no training step");
   auto start = std::chrono::steady_clock::now();
-  CompiledModel compiled = compileModel(m, {.backend = s.backend, .optimizer = OptimizerKind::Adam});
+  CompiledModel compiled = compileModel(
+      m, {.backend = s.backend, .optimizer = OptimizerKind::Adam, .stepParts = int(s.stepParts)});
   OptimizerConfig adam = OptimizerConfig::defaults(OptimizerKind::Adam);
   adam.lr = s.lr;
   ParameterStore initial = m.initialParameters(s.seed);
@@ -101,6 +102,11 @@ int main(int argc, char **argv) {
   app.add_option("--epochs", s.epochs, "epochs over the training images")->capture_default_str()
       ->check(cli::atLeast(1));
   app.add_option("--batch", s.batch, "mini-batch size")->capture_default_str()->check(cli::atLeast(1));
+  app.add_option("--step-parts", s.stepParts,
+                 "compile each training step as this many pipelines, in parallel: a cold compile "
+                 "~3.5x faster in 4 parts, the steps 7-26% slower")
+      ->capture_default_str()
+      ->check(cli::atLeast(1));
   app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
   app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()
       ->check(cli::atLeast(1));

@@ -2,6 +2,7 @@
 
 #include "backends/halide/HalideFunction.h"
 #include "backends/reference/ReferenceFunction.h"
+#include "frontend/CompileInParts.h"
 #include "runtime/BatchShardedFunction.h"
 #include "runtime/DataParallelStep.h"
 #include "runtime/Error.h"
@@ -52,6 +53,9 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
   if (options.replicas < 1)
     throw Error("compiling model '" + model.name() + "': replicas must be at least 1, got " +
                 std::to_string(options.replicas));
+  if (options.stepParts < 1)
+    throw Error("compiling model '" + model.name() + "': stepParts must be at least 1, got " +
+                std::to_string(options.stepParts));
   auto start = std::chrono::steady_clock::now();
   CompiledModel compiled;
   compiled.module = model.build();
@@ -92,10 +96,14 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
         std::make_shared<BatchShardedFunction>(instances(*compiled.module, "forward", options));
     compiled.trainStep = std::make_shared<DataParallelStep>(grads.get(), std::move(apply));
   } else {
-    auto trainStep = std::async(policy, [&] {
-      return compileFunction(*compiled.module, "loss_train_step", options.backend, options.target,
-                             options.schedule);
-    });
+    // In parts (CompileOptions::stepParts), each compiled on a thread of its own.
+    auto trainStep = compileInParts(
+        *compiled.module, "loss_train_step", options.stepParts,
+        [&](const std::string &name) {
+          return compileFunction(*compiled.module, name, options.backend, options.target,
+                                 options.schedule);
+        },
+        policy);
     compiled.forward = compileFunction(*compiled.module, "forward", options.backend, options.target,
                                        options.schedule); // its errors first, as before
     compiled.trainStep = trainStep.get();

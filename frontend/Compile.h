@@ -38,6 +38,15 @@ struct CompileOptions {
   /// pass; @forward is a BatchShardedFunction, its rows computed shard by
   /// shard at once.
   int replicas = 1;
+  /// Above 1: the single training step as a chain of this many separately
+  /// compiled pipelines (--nabla-split-function, runtime/ChainedFunction.h),
+  /// which compile in parallel and, since Halide's lowering grows faster than
+  /// the pipeline, in less time even on one core: DeepConvNet's model cold in
+  /// 4 parts 27-32 -> 8-9 s on two cores. The price is run time where a cut keeps
+  /// values apart that one pipeline computes together: its steps 7-13%
+  /// slower (a residual net's 20-26%). So 1 (one pipeline) unless compiles
+  /// dominate, e.g. while changing a model's layers.
+  int stepParts = 1;
 };
 
 struct CompiledModel {

@@ -21,6 +21,8 @@ std::unique_ptr<mlir::Pass> createPlanMemoryPass();
 std::unique_ptr<mlir::Pass> createApplyGradientsPass();
 std::unique_ptr<mlir::Pass> createApplyGradientsPass(const std::string &function,
                                                      const std::string &optimizer, int shards = 1);
+std::unique_ptr<mlir::Pass> createSplitFunctionPass();
+std::unique_ptr<mlir::Pass> createSplitFunctionPass(const std::string &function, int parts);
 std::unique_ptr<mlir::Pass> createTrainStepPass();
 std::unique_ptr<mlir::Pass> createTrainStepPass(const std::string &function,
                                                 const std::string &optimizer);

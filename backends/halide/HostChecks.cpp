@@ -11,6 +11,17 @@ namespace nabla::halide {
 
 namespace {
 
+/// Whether `v` is an argument that --nabla-split-function made for a value
+/// that op `name` of an earlier part computed.
+bool computedByEarlierPart(mlir::Value v, llvm::StringRef name) {
+  auto arg = v.dyn_cast<mlir::BlockArgument>();
+  auto func = arg ? mlir::dyn_cast<mlir::FuncOp>(arg.getOwner()->getParentOp()) : nullptr;
+  if (!func) return false;
+  auto role = func.getArgAttrOfType<mlir::StringAttr>(arg.getArgNumber(), "nabla.role");
+  auto by = func.getArgAttrOfType<mlir::StringAttr>(arg.getArgNumber(), "nabla.computed_by");
+  return role && role.getValue() == "intermediate" && by && by.getValue() == name;
+}
+
 /// The indices operand of a checked op and the (static) end of its range, or
 /// a null value for ops that take no indices.
 std::pair<mlir::Value, int64_t> checkedIndicesOf(mlir::Operation *op) {
@@ -28,8 +39,11 @@ std::pair<mlir::Value, int64_t> checkedIndicesOf(mlir::Operation *op) {
   if (auto oneHot = mlir::dyn_cast<OneHotOp>(op))
     return {oneHot.getIndices(), int64_t(oneHot.getDepth())};
   if (auto route = mlir::dyn_cast<MaxPool2DIndicesBackwardOp>(op)) {
-    // The taps a max_pool2d_with_indices returns lie in its window.
-    if (route.getIndices().getDefiningOp<MaxPool2DWithIndicesOp>()) return {};
+    // The taps a max_pool2d_with_indices returns lie in its window, also
+    // when an earlier part of a split function computed them.
+    if (route.getIndices().getDefiningOp<MaxPool2DWithIndicesOp>() ||
+        computedByEarlierPart(route.getIndices(), MaxPool2DWithIndicesOp::getOperationName()))
+      return {};
     return {route.getIndices(), windowTaps(route)};
   }
   return {};
@@ -39,7 +53,8 @@ template <typename T>
 void checkRange(const Tensor &indices, const IndexCheck &check, const std::string &name,
                 const std::string &where) {
   const T *data = indices.data<T>();
-  for (int64_t i = 0; i < indices.numel(); ++i)
+  int64_t count = indices.numel();
+  for (int64_t i = 0; i < count; ++i)
     if (data[i] < 0 || int64_t(data[i]) >= check.bound)
       throw Error(where + ": input " + name + "[" + std::to_string(i) + "] = " +
                   std::to_string(data[i]) + " " + check.message + " " + std::to_string(check.bound));
