@@ -77,16 +77,21 @@ void ChainedFunction::runInto(const std::vector<Tensor> &inputs,
                 std::to_string(inputs_.size()) + " and " + std::to_string(outputs_.size()));
   std::vector<Shape> inputShapes;
   for (const Tensor &t : inputs) inputShapes.push_back(t.shape());
-  auto [it, fresh] = between_.try_emplace(inputShapes);
-  std::vector<Tensor> &values = it->second;
-  if (fresh) { // buffers for the values that no output holds
+  auto it = between_.find(inputShapes);
+  if (it == between_.end()) {
+    // Buffers for the values that no output holds; shapes that a part
+    // refuses throw here, before anything is kept.
     std::vector<Shape> shapes = valueShapes(inputShapes);
-    values.resize(size_t(valueCount_));
+    std::vector<Tensor> buffers(static_cast<size_t>(valueCount_));
     for (const ChainLink &link : links_)
       for (size_t k = 0; k < link.writes.size(); ++k)
         if (resultOf_[link.writes[k]] < 0)
-          values[link.writes[k]] = Tensor(shapes[link.writes[k]], link.part->outputs()[k].dtype);
+          buffers[link.writes[k]] = Tensor(shapes[link.writes[k]], link.part->outputs()[k].dtype);
+    it = between_.emplace(inputShapes, std::move(buffers)).first;
   }
+  // This call's values: the buffers, with the caller's inputs and outputs
+  // in their places (not kept beyond the call).
+  std::vector<Tensor> values = it->second;
   for (size_t i = 0; i < inputs.size(); ++i) values[i] = inputs[i];
   for (int v = 0; v < valueCount_; ++v)
     if (resultOf_[v] >= 0) values[v] = outputs[resultOf_[v]];
@@ -108,10 +113,6 @@ void ChainedFunction::runInto(const std::vector<Tensor> &inputs,
                   ", its value " + value.describe());
     std::memcpy(outputs[r].rawData(), value.rawData(), value.bytes());
   }
-  // The chain's own inputs and outputs are not kept beyond the call.
-  for (size_t i = 0; i < inputs.size(); ++i) values[i] = Tensor();
-  for (int v = 0; v < valueCount_; ++v)
-    if (resultOf_[v] >= 0) values[v] = Tensor();
 }
 
 } // namespace nabla

@@ -141,6 +141,12 @@ TEST(SplitStep, BadSetupsAreErrors) {
                          expected[0].span<float>().begin()));
   EXPECT_TRUE(std::equal(got[1].span<float>().begin(), got[1].span<float>().end(),
                          args[1].span<float>().begin()));
+  // Shapes a part refuses are an error each time they come (nothing kept).
+  std::vector<Tensor> bad = args;
+  bad[1] = Tensor({3, 3}, DType::F32);
+  for (int attempt = 0; attempt < 2; ++attempt)
+    expectError([&] { passThrough.runInto(bad, got); },
+                {"@forward: argument 1 expects tensor<6x8xf32>, got shape [3, 3]"});
 }
 
 } // namespace
