@@ -246,9 +246,14 @@ struct Readers {
                          consumer->kind == ScheduleKind::Epilogue;
       bool sameShape = consumer->rank() == t.rank();
       // Provably equal, not just the same Expr: a binary op's dynamic extent
-      // is max(lhs, rhs) of two equal extents.
+      // is max(lhs, rhs) of two equal extents. Or both dynamic: a part of a
+      // split step reads batches from several arguments, whose extents no
+      // proof relates. Inlining stays correct where they differ (a value
+      // broadcast along the dim is recomputed per read, and marked values
+      // are cheap).
       for (int d = 0; sameShape && d < t.rank(); ++d)
-        sameShape = Halide::Internal::can_prove(consumer->shape[d] == t.shape[d]);
+        sameShape = Halide::Internal::can_prove(consumer->shape[d] == t.shape[d]) ||
+                    (constantValue(consumer->shape[d]) <= 0 && constantValue(t.shape[d]) <= 0);
       if (!elementwise || !sameShape) return false;
     }
     return true;

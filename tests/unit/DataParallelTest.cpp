@@ -143,7 +143,12 @@ TEST(DataParallel, ReferenceReplicasFollowTheReferenceStep) {
 TEST(DataParallel, OneReplicaWithDropoutAndBatchNormIsTheSingleStep) {
   // One replica draws dropout's masks from the single step's stream and
   // normalizes over the whole batch, and running statistics pass through.
-  expectSameTrajectory(1, 12, OptimizerKind::Adam, dsl::Backend::Halide, true);
+  // Momentum, not Adam: batch norm cancels the biases of the affine layers
+  // before it, so their gradients are rounding noise (~1e-9), which Adam
+  // divides by its own square root into steps; two summation orders then
+  // part by 1e-4 where every other value agrees to 1e-7.
+  // (AdamFollowsTheSingleStep covers Adam.)
+  expectSameTrajectory(1, 12, OptimizerKind::Momentum, dsl::Backend::Halide, true);
 }
 
 TEST(DataParallel, DropoutAndBatchNormTrainOnShards) {
