@@ -229,11 +229,10 @@ TEST(HalideMemoryPlan, ConvsComputedInsideTheirPoolAreNeverStored) {
     buffers[marked] = stats.buffers;
     bytes[marked] = stats.unplannedBytes;
   }
-  printf("EXP buffers %d %d bytes %lld %lld\n", buffers[0], buffers[1], (long long)bytes[0], (long long)bytes[1]);
   EXPECT_EQ(buffers[0] - buffers[1], 4) << "one conv output per pool is no longer stored";
   // At least the rows and columns the windows read: 8 x 8 of the 9 x 9
-  // conv, 6 x 6 of the 7 x 7 (the pipeline's outputs have static extents, so
-  // Halide computes no more of an unmarked conv than its pool reads).
+  // conv, 6 x 6 of the 7 x 7 (the outputs' heights and widths are static,
+  // so Halide computes no more of an unmarked conv than its pool reads).
   int64_t readByPools = 4 * (3 * 30 * 24 * 24 + 2 * 8 * 8 * 8 + 2 * 4 * 6 * 6 + 3 * 6 * 12 * 12);
   EXPECT_GE(bytes[0] - bytes[1], readByPools);
 }
