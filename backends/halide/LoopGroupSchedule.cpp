@@ -30,11 +30,9 @@ void scheduleLoopGroup(const std::vector<const LoweredTensor *> &members, int ve
   for (const LoweredTensor *member : members) {
     Halide::Func f = member->func;
     std::vector<Var> args = f.args();
-    // Every member's loops then have the same known bounds: no member needs
-    // a guard of its own, and an index is one expression for all of them.
-    for (int d = 0; d < member->rank(); ++d)
-      f.output_buffer().dim(d).set_min(0).set_extent(
-          int32_t(staticExtent(*member, member->rank() - 1 - d)));
+    // Members are outputs of one static shape, whose buffers declare it
+    // (constrainOutputBuffer): their loops have the same known bounds, no
+    // member needs a guard of its own, and an index is one expression for all.
     f.compute_root()
         .split(args[0], vectors, lanes, vector, tail)
         .vectorize(lanes);
