@@ -29,6 +29,7 @@ namespace {
 struct Settings : examples::LessonOptions {
   int64_t epochs = 1, batch = 100, smooth = 15, misclassified = 20, stepParts = 4;
   double lr = 0.001;
+  bool noWinograd = false;
   Settings() {
     trainSize = 6000; // about a minute per net on 2 cores
   }
@@ -53,7 +54,8 @@ Result train(const std::string &name, ModelBuilder &m, const Settings &s, const 
                 " training images at batch " + std::to_string(s.batch) + " is no training step");
   auto start = std::chrono::steady_clock::now();
   CompiledModel compiled = compileModel(
-      m, {.backend = s.backend, .optimizer = OptimizerKind::Adam, .stepParts = int(s.stepParts)});
+      m, {.backend = s.backend, .optimizer = OptimizerKind::Adam, .winograd = !s.noWinograd,
+                    .stepParts = int(s.stepParts)});
   OptimizerConfig adam = OptimizerConfig::defaults(OptimizerKind::Adam);
   adam.lr = s.lr;
   ParameterStore initial = m.initialParameters(s.seed);
@@ -107,6 +109,8 @@ int main(int argc, char **argv) {
                  "compile 3-4x faster than 1, and the steps run as fast (within 2%)")
       ->capture_default_str()
       ->check(cli::atLeast(1));
+  app.add_flag("--no-winograd", s.noWinograd,
+               "compute every conv directly (skip --nabla-select-winograd)");
   app.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str()->check(cli::positiveFinite());
   app.add_option("--smooth", s.smooth, "moving-average window of the loss curves")->capture_default_str()
       ->check(cli::atLeast(1));

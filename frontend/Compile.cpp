@@ -65,6 +65,7 @@ CompiledModel compileModel(ModelBuilder &model, const CompileOptions &options) {
   pipeline.optimizer = optimizerName(options.optimizer);
   pipeline.fuse = options.fuse;
   pipeline.im2col = options.im2col;
+  pipeline.winograd = options.winograd;
   if (options.replicas > 1) pipeline.applyGradientShards = options.replicas;
   buildPipeline(pm, pipeline);
   if (!options.dumpIrDir.empty()) enableIrDumps(pm, options.dumpIrDir, *compiled.module);

@@ -21,6 +21,7 @@ struct CompileOptions {
   OptimizerKind optimizer = OptimizerKind::Adam;
   bool fuse = true;         // --nabla-fuse-conv-bias-relu
   bool im2col = false;      // --nabla-lower-conv/pool-to-im2col
+  bool winograd = true;     // --nabla-select-winograd
   std::string dumpIrDir;    // non-empty: NN-<pass>.mlir after every pass
   bool printIrAfterAll = false;
   /// Where the Halide backend runs: "host", "host-cuda" (parameters and

@@ -15,6 +15,7 @@ std::unique_ptr<mlir::Pass> createPoolIndicesPass();
 std::unique_ptr<mlir::Pass> createFuseElementwisePass();
 std::unique_ptr<mlir::Pass> createFuseLoopGroupsPass();
 std::unique_ptr<mlir::Pass> createFuseConvPoolPass();
+std::unique_ptr<mlir::Pass> createSelectWinogradPass();
 std::unique_ptr<mlir::Pass> createLowerConvToIm2colPass();
 std::unique_ptr<mlir::Pass> createLowerPoolToIm2colPass();
 std::unique_ptr<mlir::Pass> createPlanMemoryPass();

@@ -228,6 +228,29 @@ def FuseConvPool : Pass<"nabla-fuse-conv-pool", "mlir::FuncOp"> {
   let dependentDialects = ["nabla::NablaDialect"];
 }
 
+def SelectWinograd : Pass<"nabla-select-winograd", "mlir::FuncOp"> {
+  let summary = "Marks the 3x3 convolutions that Winograd F(2x2, 3x3) speeds up";
+  let description = [{
+    Marks with `nabla.winograd` every conv2d, fused_conv2d and
+    conv2d_backward_data that is (or, for the data gradient, amounts to) a
+    3x3, stride-1, undilated, single-group convolution of at least 16 input
+    and 16 output channels. Winograd F(2x2, 3x3) computes each 2x2 block
+    of outputs with 16 multiplies per channel pair instead of 36; its input
+    and output transforms are amortized over the channels, and with fewer
+    channels they cost more than the multiplies save. The backend computes a marked conv
+    by Winograd where its own constraints hold (static shapes; on the CPU
+    multiples of 16 output channels and rows of at least 8), directly
+    otherwise. Other convolutions lose a stale mark.
+
+    ```mlir
+    %y = nabla.fused_conv2d %x, %w, %b {activation = "relu", nabla.winograd, pads = [1, 1, 1, 1]}
+        : (tensor<?x32x14x14xf32>, tensor<32x32x3x3xf32>, tensor<32xf32>) -> tensor<?x32x14x14xf32>
+    ```
+  }];
+  let constructor = "nabla::createSelectWinogradPass()";
+  let dependentDialects = ["nabla::NablaDialect"];
+}
+
 def PlanMemory : Pass<"nabla-plan-memory", "mlir::FuncOp"> {
   let summary = "Assigns intermediates with disjoint lifetimes to shared memory";
   let description = [{

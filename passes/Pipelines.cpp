@@ -39,6 +39,7 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &o) {
     funcs.addPass(createFuseLoopGroupsPass());
     funcs.addPass(createFuseConvPoolPass());
   }
+  if (o.winograd) funcs.addPass(createSelectWinogradPass());
   if (o.planMemoryBatch > 0) {
     // Through the registered pass so its option is set like on the command line.
     auto plan = createPlanMemoryPass();

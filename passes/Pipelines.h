@@ -18,6 +18,7 @@ struct PipelineOptions {
   int applyGradientShards = 0;
   bool fuse = true;              // --nabla-fuse-conv-bias-relu, --nabla-fuse-elementwise
   bool im2col = false;           // --nabla-lower-conv/pool-to-im2col
+  bool winograd = true;          // --nabla-select-winograd
   bool cleanup = true;           // CSE and canonicalization at the end
   int64_t planMemoryBatch = 0;   // > 0: --nabla-plan-memory at this batch size
 };

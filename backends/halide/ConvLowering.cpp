@@ -26,7 +26,8 @@ LoweredTensor zeroPadded(const LoweredTensor &x, const WindowAttrs &w) {
 LoweredTensor lowerConv(Conv2DOp op, const std::vector<LoweredTensor> &in) {
   WindowAttrs w = windowAttrs(filterKernel(op.getFilter()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  return epilogue("conv2d", convolve(in, w, int32_t(op.getGroups())), identity);
+  return epilogue("conv2d", convolve(in, w, int32_t(op.getGroups()), markedWinograd(op)),
+                  identity);
 }
 
 /// The data gradient of a stride-1, undilated, ungrouped conv whose pads are
@@ -35,7 +36,7 @@ LoweredTensor lowerConv(Conv2DOp op, const std::vector<LoweredTensor> &in) {
 /// runs on the register-tiled forward schedule (DeepConvNet's 3x3 convs).
 std::optional<LoweredTensor> backwardDataAsConv(const LoweredTensor &dy,
                                                 const LoweredTensor &filter, const WindowAttrs &w,
-                                                int32_t groups) {
+                                                int32_t groups, bool winograd) {
   WindowAttrs flipped = w;
   for (int i = 0; i < 2; ++i) {
     if (w.stride[i] != 1 || w.dilation[i] != 1 || w.padBegin[i] >= w.kernel[i] ||
@@ -52,7 +53,7 @@ std::optional<LoweredTensor> backwardDataAsConv(const LoweredTensor &dy,
   LoweredTensor flippedFilter{swapped,
                               {filter.shape[1], filter.shape[0], filter.shape[2], filter.shape[3]},
                               ScheduleKind::Pointwise};
-  LoweredTensor acc = convolve({dy, flippedFilter}, flipped, 1);
+  LoweredTensor acc = convolve({dy, flippedFilter}, flipped, 1, winograd);
   acc.stages.push_back(flippedFilter);
   return epilogue("conv2d_backward_data", std::move(acc), identity);
 }
@@ -64,7 +65,7 @@ LoweredTensor lowerConvBackwardData(Conv2DBackwardDataOp op,
                               op.getDilationsAttr());
   std::vector<int64_t> image = ints(op.getImageSizeAttr());
   int32_t groups = int32_t(op.getGroups());
-  if (auto asConv = backwardDataAsConv(dy, filter, w, groups)) return *asConv;
+  if (auto asConv = backwardDataAsConv(dy, filter, w, groups, markedWinograd(op))) return *asConv;
   Expr groupIn = filter.shape[1], groupOut = filter.shape[0] / groups;
   auto v = makeVars(4); // n, c, h, w
   Halide::RDom r(0, int32_t(w.kernel[1]), 0, int32_t(w.kernel[0]), 0, groupOut, "r"); // kw, kh, o
@@ -308,7 +309,9 @@ LoweredTensor filterWithChannelsInnermost(const LoweredTensor &filter) {
 
 } // namespace
 
-LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups) {
+LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups,
+                       bool winograd) {
+  if (winograd && winogradApplies(in[0], in[1], w, groups)) return convolveWinograd(in, w);
   int64_t outW = constantValue(w.outputSize(1, in[0].shape[3]));
   int64_t outH = constantValue(w.outputSize(0, in[0].shape[2]));
   int rows = w.unitSteps() ? flatTileRows(outW) : 0;

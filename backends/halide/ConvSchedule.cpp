@@ -33,9 +33,6 @@ struct ConvTile {
   int vector = 0, vectors = 0, rows = 0, channels = 0;
 };
 
-/// At most 24 of the 32 AVX-512 registers accumulate (the rest hold the
-/// loaded inputs and the broadcast weight).
-constexpr int kAccumulators = 24;
 /// Wider rows than this many vectors fall back to the generic schedule.
 constexpr int kMaxRowVectors = 6;
 

@@ -132,6 +132,9 @@ void scheduleEpilogue(const LoweredTensor &t, int vector, std::set<std::string> 
   case ScheduleKind::Convolution:
     if (scheduleConvEpilogue(t, vector, placed)) return;
     break;
+  case ScheduleKind::Winograd:
+    if (scheduleWinogradEpilogue(t, vector, placed)) return;
+    break;
   default:
     break;
   }
@@ -165,6 +168,7 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
     return;
   case ScheduleKind::Matmul:
   case ScheduleKind::Convolution:
+  case ScheduleKind::Winograd:
     // The lowerings always wrap these accumulations in an Epilogue; a bare
     // one still gets a correct, generic schedule.
     schedulePure(t.func, vector);
@@ -189,7 +193,7 @@ void scheduleWithWidth(const LoweredTensor &t, int vector, const Halide::Target 
 int vectorWidth(const LoweredTensor &t, int natural) {
   ScheduleKind stage = t.kind == ScheduleKind::Epilogue ? t.stages.at(0).kind : t.kind;
   bool tiled = stage == ScheduleKind::Matmul || stage == ScheduleKind::Convolution ||
-               stage == ScheduleKind::Transpose;
+               stage == ScheduleKind::Winograd || stage == ScheduleKind::Transpose;
   if (tiled || t.rowBlock > 0 || t.shape.empty()) return natural; // rowBlock: whole rows
   int64_t extent = staticExtent(t, t.rank() - 1);
   if (extent == 0) return natural;

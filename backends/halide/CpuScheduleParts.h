@@ -13,6 +13,10 @@ namespace nabla::halide {
 /// The static extent of NCHW dim `d` of `t`, or 0.
 int64_t staticExtent(const LoweredTensor &t, int d);
 
+/// At most 24 of the 32 AVX-512 registers accumulate in a register tile (the
+/// rest hold the loaded operands and the broadcast value).
+constexpr int kAccumulators = 24;
+
 /// Elements of `t` per index of its outermost dim (0 when not all static).
 int64_t innerElements(const LoweredTensor &t);
 
@@ -55,6 +59,14 @@ void scheduleMatmulEpilogue(const LoweredTensor &t, int vector, std::set<std::st
 /// its rows are too wide for one tile. The conv's bordered input, when the
 /// schedule computes it image by image, is added to `placed`.
 bool scheduleConvEpilogue(const LoweredTensor &t, int vector, std::set<std::string> &placed);
+
+/// out = activation(Winograd conv): `t` is an Epilogue over a Winograd
+/// stage. Per image: the transforms and the products, these in register
+/// tiles, then the output in square blocks (WinogradSchedule.cpp). False,
+/// scheduling nothing, unless `vector` is at least kChannelLaneBlock wide
+/// and divides the output channels, whose rows must be that wide too. The
+/// stages it places are added to `placed`.
+bool scheduleWinogradEpilogue(const LoweredTensor &t, int vector, std::set<std::string> &placed);
 
 /// The side of a transposed copy's square blocks: half a vector (8 x 8
 /// floats with AVX-512), at least 4.

@@ -24,7 +24,7 @@ std::string funcName(mlir::Operation *op) { return op->getName().stripDialect().
 LoweredTensor lowerFusedConv(FusedConv2DOp op, const std::vector<LoweredTensor> &in) {
   WindowAttrs w = windowAttrs(filterKernel(op.getFilter()), op.getStridesAttr(), op.getPadsAttr(),
                               op.getDilationsAttr());
-  return epilogue(funcName(op), convolve(in, w, int32_t(op.getGroups())),
+  return epilogue(funcName(op), convolve(in, w, int32_t(op.getGroups()), markedWinograd(op)),
                   activationOf(op.getActivation(), op));
 }
 

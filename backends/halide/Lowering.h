@@ -39,6 +39,9 @@ enum class ScheduleKind {
              // on the host under every schedule, since GPU code cannot report errors
   Transpose, // copy(j, i) = source(i, j) of a 2-D source (a transposed matmul
              // operand): moved in square blocks through registers
+  Winograd,  // the output transform of a Winograd conv (WinogradLowering.cpp):
+             // its stages are the padded input, both transforms and the
+             // products (accumulated, stored); WinogradSchedule.cpp
 };
 
 /// Convolutions whose vectors may run across output channels (channelLanes):
@@ -250,8 +253,20 @@ std::vector<int64_t> filterKernel(mlir::Value filter);
 /// Direct convolution of in = {input, filter[, bias]}, bias as the initial
 /// value of the accumulation (shared by conv2d and fused_conv2d, which wrap
 /// it in an Epilogue: the schedule accumulates each register tile in a
-/// buffer of its own).
-LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups);
+/// buffer of its own); with `winograd` (the op's `nabla.winograd`), by
+/// Winograd F(2x2, 3x3) where winogradApplies.
+LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups,
+                       bool winograd = false);
+/// Whether --nabla-select-winograd marked `op` (`nabla.winograd`).
+inline bool markedWinograd(mlir::Operation *op) { return op->hasAttr("nabla.winograd"); }
+/// Whether convolve() can compute this conv by Winograd F(2x2, 3x3): a
+/// stride-1, undilated, ungrouped 3x3 conv of static shape, a multiple of kConvChannelLanes
+/// output channels (its products run their vectors across them) and rows of
+/// at least kChannelLaneBlock outputs (written in blocks that wide).
+bool winogradApplies(const LoweredTensor &input, const LoweredTensor &filter, const WindowAttrs &w,
+                     int32_t groups);
+/// That conv of in = {input, filter[, bias]}: a tensor of kind Winograd.
+LoweredTensor convolveWinograd(const std::vector<LoweredTensor> &in, const WindowAttrs &w);
 /// A Func `name` = `fn(acc)` elementwise, of kind Epilogue over `acc`: the
 /// schedule computes `acc` tile by tile inside it.
 LoweredTensor epilogue(const std::string &name, LoweredTensor acc,

@@ -46,6 +46,7 @@ struct ConvCase {
   int64_t outChannels, groups;
   Window window;
   bool bias;
+  bool winograd = false; // marked nabla.winograd (as --nabla-select-winograd would)
 };
 
 std::vector<ConvCase> convCases() {
@@ -71,6 +72,16 @@ std::vector<ConvCase> convCases() {
       {{1, 3, 11, 28}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, false},
       {{2, 4, 21, 21}, 16, 1, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}}, true},
       {{1, 2, 10, 10}, 16, 1, {{3, 3}}, true},
+      // Marked for Winograd F(2x2, 3x3): 3x3 stride-1 convs of multiples of
+      // 16 output channels. Odd rows and columns (tiles past the edge),
+      // asymmetric pads, no pads; the data gradients of the last three, with
+      // 16 or 32 output channels, are Winograd convs too. The last is
+      // marked but its 7-wide rows are too narrow: computed directly.
+      {{2, 8, 14, 14}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, true, true},
+      {{1, 16, 11, 28}, 32, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, false, true},
+      {{2, 16, 12, 14}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {0, 1, 2, 0}}, true, true},
+      {{1, 16, 10, 10}, 16, 1, {{3, 3}}, true, true},
+      {{2, 16, 7, 7}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, true, true},
   };
 }
 } // namespace
@@ -86,7 +97,8 @@ TEST(HalideConv, Conv2dForward) {
                       (c.bias ? ", %b: " + tensorType({c.outChannels}) : "") + ") -> " +
                       tensorType(out) + " {\n  %y = nabla.conv2d %x, %w" + (c.bias ? ", %b" : "") +
                       " {" + windowAttrs(c.window, false, true) + ", groups = " +
-                      std::to_string(c.groups) + "} : (" + tensorType(dynIn) + ", " +
+                      std::to_string(c.groups) + (c.winograd ? ", nabla.winograd" : "") + "} : (" +
+                      tensorType(dynIn) + ", " +
                       tensorType(filter) + (c.bias ? ", " + tensorType({c.outChannels}) : "") +
                       ") -> " + tensorType(out) + "\n  return %y : " + tensorType(out) + "\n}\n";
     halide::Executable exe = compileSource(src, "f");
@@ -117,15 +129,35 @@ TEST(HalideConv, ChannelLanesWriteNchwInBlocks) {
   EXPECT_NE(stmt.find("[float32 * 8 * 1 * 8 * 1]", staged), std::string::npos);
 }
 
+TEST(HalideConv, MarkedConvsRunAsWinogradProducts) {
+  // DeepConvNet's 16 -> 16 conv marked by --nabla-select-winograd: no
+  // direct accumulation; the transformed input and the products of each
+  // image live in buffers allocated once per task of images.
+  std::string x = "tensor<?x16x28x28xf32>", w = "tensor<16x16x3x3xf32>", b = "tensor<16xf32>";
+  std::string conv = "nabla.conv2d %a0, %a1, %a2 {pads = [1, 1, 1, 1]";
+  std::string types = "} : (" + x + ", " + w + ", " + b + ") -> " + x;
+  std::string marked = halideStmt(funcSource({x, w, b}, x, "%y = " + conv + ", nabla.winograd" + types), "f");
+  EXPECT_EQ(marked.find("conv2d_acc"), std::string::npos);
+  EXPECT_NE(marked.find("produce winograd_products"), std::string::npos);
+  size_t input = marked.find("allocate winograd_input");
+  ASSERT_NE(input, std::string::npos);
+  EXPECT_NE(marked.find("[float32 * 196 * 16 * 4 * 4 * 1]", input), std::string::npos)
+      << "one image's transformed input: 196 tiles x 16 channels x 4 x 4";
+  std::string direct = halideStmt(funcSource({x, w, b}, x, "%y = " + conv + types), "f");
+  EXPECT_NE(direct.find("conv2d_acc"), std::string::npos);
+  EXPECT_EQ(direct.find("winograd"), std::string::npos);
+}
+
 TEST(HalideConv, Conv2dBackwardDataAndFilter) {
   reseed(31);
   for (const ConvCase &c : convCases()) {
     Shape filter = {c.outChannels, c.input[1] / c.groups, c.window.kernel[0], c.window.kernel[1]};
     Shape dy = {c.input[0], c.outChannels, c.window.outH(c.input[2]), c.window.outW(c.input[3])};
     std::string attrs = windowAttrs(c.window, false, true) + ", groups = " + std::to_string(c.groups);
+    std::string dataAttrs = attrs + (c.winograd ? ", nabla.winograd" : "");
     std::string data = "func @f(%dy: " + tensorType(dy) + ", %w: " + tensorType(filter) + ") -> " +
                        tensorType(c.input) + " {\n  %y = nabla.conv2d_backward_data %dy, %w {" +
-                       attrs + ", image_size = " + ints(std::array<int64_t, 2>{c.input[2], c.input[3]}) +
+                       dataAttrs + ", image_size = " + ints(std::array<int64_t, 2>{c.input[2], c.input[3]}) +
                        "} : (" + tensorType(dy) + ", " + tensorType(filter) + ") -> " +
                        tensorType(c.input) + "\n  return %y : " + tensorType(c.input) + "\n}\n";
     expectMatchesOracle(data, "f", {randomTensor(dy), randomTensor(filter)}, referenceOracle(data, "f"), kConv);

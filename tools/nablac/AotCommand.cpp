@@ -34,6 +34,7 @@ void runInferencePasses(mlir::ModuleOp module, const AotCommandOptions &options)
   PipelineOptions pipeline;
   pipeline.autodiff = false;
   pipeline.fuse = !options.noFuse;
+  pipeline.winograd = !options.noWinograd;
   pipeline.im2col = options.im2col;
   buildPipeline(pm, pipeline);
   std::string diagnostics;

@@ -23,11 +23,11 @@ struct AotCommandOptions {
   std::string weights; // a training checkpoint (checkpoint.pb)
   std::string name;    // default: the model's name or the input file's stem
   uint64_t seed = 0;   // library models without --weights: initial parameters (nablac reads it)
-  bool noFuse = false, im2col = false;
+  bool noFuse = false, noWinograd = false, im2col = false;
   halide::Schedule schedule; // nablac's --scheduler for its --batch
 };
 
-/// Adds --target, --name, --seed. --entry, --weights, --no-fuse and --im2col
+/// Adds --target, --name, --seed. --entry, --weights, --no-fuse, --no-winograd and --im2col
 /// are nablac's own options, shared with the other stages; the driver copies
 /// them into `options`.
 void addAotOptions(CLI::App &app, AotCommandOptions &options);

@@ -73,7 +73,7 @@ struct Options {
   std::string function = "loss", optimizer = "sgd", entry, dumpIrDir;
   int64_t batch = 100;
   int runs = 5;
-  bool fuse = true, im2col = false, printIrAfterAll = false;
+  bool fuse = true, winograd = true, im2col = false, printIrAfterAll = false;
 };
 
 mlir::OwningOpRef<mlir::ModuleOp> buildLibraryModel(const std::string &name,
@@ -129,6 +129,7 @@ PipelineOptions pipelineFor(const std::string &stage, const Options &o, bool has
   p.fuse = at >= stageIndex("mlir-fused") && o.fuse;
   p.cleanup = at >= stageIndex("mlir-fused");
   p.im2col = stage == "mlir-im2col" || (at >= stageIndex("mlir-fused") && o.im2col);
+  p.winograd = at >= stageIndex("mlir-fused") && o.winograd;
   p.planMemoryBatch = stage == "mlir-planned" ? o.batch : 0;
   return p;
 }
@@ -234,6 +235,9 @@ int main(int argc, char **argv) {
       ->capture_default_str()->check(cli::atLeast(1));
   bool noFuse = false;
   app.add_flag("--no-fuse", noFuse, "skip --nabla-fuse-conv-bias-relu");
+  bool noWinograd = false;
+  app.add_flag("--no-winograd", noWinograd,
+               "skip --nabla-select-winograd: every conv computed directly");
   app.add_flag("--im2col", o.im2col, "lower conv and pooling to im2col + GEMM (mlir-fused and the backend stages)");
   app.add_flag("--print-ir-after-all", o.printIrAfterAll, "print the module after every pass (stderr)");
   app.add_option("--dump-ir-dir", o.dumpIrDir, "write DIR/NN-<pass>.mlir after every pass");
@@ -254,6 +258,7 @@ int main(int argc, char **argv) {
     return app.exit(e);
   }
   o.fuse = !noFuse;
+  o.winograd = !noWinograd;
 
   try {
     if (input.empty() == model.empty()) throw Error("give either an input file or --model");
@@ -275,6 +280,7 @@ int main(int argc, char **argv) {
       aot.entry = !o.entry.empty() ? o.entry : loaded.fromOnnx ? "main" : "forward";
       aot.weights = onnxExport.weights;
       aot.noFuse = !o.fuse;
+      aot.noWinograd = !o.winograd;
       aot.im2col = o.im2col;
       tools::runAotCommand(module, model.empty() ? input : model, model.empty(), loaded.defaults,
                            output, aot);
