@@ -19,9 +19,11 @@
 #include "frontend/Compile.h"
 #include "frontend/Nets.h"
 #include "ir/Dialect.h"
+#include "passes/Pipelines.h"
 #include "runtime/Trainer.h"
 
 #include "mlir/Parser.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <cstdlib>
 
@@ -99,6 +101,15 @@ void runOneOp(benchmark::State &state, const std::string &text,
   auto module = mlir::parseSourceString<mlir::ModuleOp>(text, &context);
   if (!module) {
     state.SkipWithError("could not parse the case's IR");
+    return;
+  }
+  // nabla's default inference pipeline (the conv cases: Winograd selection).
+  mlir::PassManager pm(&context);
+  PipelineOptions pipeline;
+  pipeline.autodiff = false;
+  buildPipeline(pm, pipeline);
+  if (mlir::failed(pm.run(*module))) {
+    state.SkipWithError("the case's passes failed");
     return;
   }
   halide::Executable exe = halide::Executable::compileJit(*module, "f");

@@ -54,8 +54,9 @@ def table(args):
             continue
         impl = r["impl"] + ("" if r.get("config", "default") == "default" else "/" + r["config"])
         results[(r["case"], r["shape"], r["batch"], r["threads"])][impl] = r
-    columns = [c for base in IMPLS for c in (base, base + "/tuned", base + "/replicas")
-               if any(c in v for v in results.values())]
+    seen = {c for v in results.values() for c in v}
+    columns = [c for base in IMPLS for c in sorted(seen, key=lambda c: (c != base, c))
+               if c.split("/")[0] == base]
     print("\nmedian ms (min-max); ratio = peer median / nabla median (>1: nabla faster), "
           "where nabla is its better configuration (nabla/replicas: data-parallel replicas)")
     header = f"{'case':<42} {'thr':>3} " + " ".join(f"{c:>26}" for c in columns)
