@@ -53,9 +53,10 @@ Result train(const std::string &name, ModelBuilder &m, const Settings &s, const 
     throw Error("--epochs " + std::to_string(s.epochs) + " over " + std::to_string(trainSet.size()) +
                 " training images at batch " + std::to_string(s.batch) + " is no training step");
   auto start = std::chrono::steady_clock::now();
-  CompiledModel compiled = compileModel(
-      m, {.backend = s.backend, .optimizer = OptimizerKind::Adam, .winograd = !s.noWinograd,
-                    .stepParts = int(s.stepParts)});
+  CompiledModel compiled = compileModel(m, {.backend = s.backend,
+                                           .optimizer = OptimizerKind::Adam,
+                                           .winograd = !s.noWinograd,
+                                           .stepParts = int(s.stepParts)});
   OptimizerConfig adam = OptimizerConfig::defaults(OptimizerKind::Adam);
   adam.lr = s.lr;
   ParameterStore initial = m.initialParameters(s.seed);

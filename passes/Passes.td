@@ -237,10 +237,10 @@ def SelectWinograd : Pass<"nabla-select-winograd", "mlir::FuncOp"> {
     and 16 output channels. Winograd F(2x2, 3x3) computes each 2x2 block
     of outputs with 16 multiplies per channel pair instead of 36; its input
     and output transforms are amortized over the channels, and with fewer
-    channels they cost more than the multiplies save. The backend computes a marked conv
-    by Winograd where its own constraints hold (static shapes; on the CPU
-    multiples of 16 output channels and rows of at least 8), directly
-    otherwise. Other convolutions lose a stale mark.
+    channels they cost more than the multiplies save. The backend computes
+    a marked conv by Winograd where its own constraints hold (static
+    shapes; on the CPU multiples of 16 output channels and rows of at least
+    8), directly otherwise. Other convolutions lose a stale mark.
 
     ```mlir
     %y = nabla.fused_conv2d %x, %w, %b {activation = "relu", nabla.winograd, pads = [1, 1, 1, 1]}

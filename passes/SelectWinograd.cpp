@@ -8,7 +8,7 @@
 // convs of 14 x 14 images gain 1.07x (16 -> 16 channels) to 1.5x (32 -> 32,
 // 32 -> 64); 16 -> 16 on 28 x 28 breaks even. A data gradient
 // qualifies when it is itself such a conv of the output gradient (pads
-// smaller than the kernel). The backend decides the rest of what it needs
+// smaller than the 3x3 kernel). The backend decides the rest of what it needs
 // (static shapes; the Halide CPU schedule: multiples of 16 output channels,
 // rows of 8 or more) and computes other marked convs directly; other
 // convolutions lose a stale mark.

@@ -74,9 +74,10 @@ std::vector<ConvCase> convCases() {
       {{1, 2, 10, 10}, 16, 1, {{3, 3}}, true},
       // Marked for Winograd F(2x2, 3x3): 3x3 stride-1 convs of multiples of
       // 16 output channels. Odd rows and columns (tiles past the edge),
-      // asymmetric pads, no pads; the data gradients of the last three, with
-      // 16 or 32 output channels, are Winograd convs too. The last is
-      // marked but its 7-wide rows are too narrow: computed directly.
+      // asymmetric pads, no pads. The data gradients of the second to
+      // fourth (16 output channels, from 32 or 16) are Winograd convs too.
+      // The last is marked but its 7-wide rows are too narrow: computed
+      // directly.
       {{2, 8, 14, 14}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, true, true},
       {{1, 16, 11, 28}, 32, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, false, true},
       {{2, 16, 12, 14}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {0, 1, 2, 0}}, true, true},
@@ -131,12 +132,13 @@ TEST(HalideConv, ChannelLanesWriteNchwInBlocks) {
 
 TEST(HalideConv, MarkedConvsRunAsWinogradProducts) {
   // DeepConvNet's 16 -> 16 conv marked by --nabla-select-winograd: no
-  // direct accumulation; the transformed input and the products of each
-  // image live in buffers allocated once per task of images.
+  // direct accumulation; the transformed input is stored one image at a
+  // time. Unmarked, the same conv stays direct.
   std::string x = "tensor<?x16x28x28xf32>", w = "tensor<16x16x3x3xf32>", b = "tensor<16xf32>";
   std::string conv = "nabla.conv2d %a0, %a1, %a2 {pads = [1, 1, 1, 1]";
   std::string types = "} : (" + x + ", " + w + ", " + b + ") -> " + x;
-  std::string marked = halideStmt(funcSource({x, w, b}, x, "%y = " + conv + ", nabla.winograd" + types), "f");
+  std::string marked =
+      halideStmt(funcSource({x, w, b}, x, "%y = " + conv + ", nabla.winograd" + types), "f");
   EXPECT_EQ(marked.find("conv2d_acc"), std::string::npos);
   EXPECT_NE(marked.find("produce winograd_products"), std::string::npos);
   size_t input = marked.find("allocate winograd_input");
