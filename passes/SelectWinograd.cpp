@@ -37,16 +37,18 @@ bool winogradConv(Value filter, ArrayAttr strides, ArrayAttr dilations, int64_t 
          groups == 1 && allEqual(strides, 1) && allEqual(dilations, 1);
 }
 
+/// conv2d, fused_conv2d and conv2d_backward_data share these accessors.
+template <typename ConvLike> bool winogradConv(ConvLike op) {
+  return winogradConv(op.getFilter(), op.getStrides(), op.getDilations(), op.getGroups());
+}
+
 bool paysOff(Operation *op) {
-  if (auto conv = dyn_cast<Conv2DOp>(op))
-    return winogradConv(conv.getFilter(), conv.getStrides(), conv.getDilations(), conv.getGroups());
-  if (auto conv = dyn_cast<FusedConv2DOp>(op))
-    return winogradConv(conv.getFilter(), conv.getStrides(), conv.getDilations(), conv.getGroups());
+  if (auto conv = dyn_cast<Conv2DOp>(op)) return winogradConv(conv);
+  if (auto conv = dyn_cast<FusedConv2DOp>(op)) return winogradConv(conv);
   if (auto data = dyn_cast<Conv2DBackwardDataOp>(op))
-    return winogradConv(data.getFilter(), data.getStrides(), data.getDilations(),
-                        data.getGroups()) &&
-           llvm::all_of(data.getPads(),
-                        [](Attribute p) { return p.cast<IntegerAttr>().getInt() < 3; });
+    return winogradConv(data) && llvm::all_of(data.getPads(), [](Attribute p) {
+             return p.cast<IntegerAttr>().getInt() < 3;
+           });
   return false;
 }
 

@@ -81,8 +81,6 @@ void convBiasRelu(benchmark::State &state, peers::ConvShape s, dnnl::algorithm a
   bench::setFlops(state, s.flops());
 }
 
-} // namespace
-
 /// Takes --algorithm=direct|winograd out of the arguments.
 dnnl::algorithm takeAlgorithm(int &argc, char **argv) {
   const std::string flag = "--algorithm=";
@@ -103,6 +101,8 @@ dnnl::algorithm takeAlgorithm(int &argc, char **argv) {
   argc = kept;
   return algorithm;
 }
+
+} // namespace
 
 int main(int argc, char **argv) {
   dnnl::algorithm algorithm = takeAlgorithm(argc, argv);
