@@ -229,18 +229,19 @@ def FuseConvPool : Pass<"nabla-fuse-conv-pool", "mlir::FuncOp"> {
 }
 
 def SelectWinograd : Pass<"nabla-select-winograd", "mlir::FuncOp"> {
-  let summary = "Marks the 3x3 convolutions that Winograd F(2x2, 3x3) speeds up";
+  let summary = "Marks the 3x3 convolutions that Winograd F(4x4, 3x3) speeds up";
   let description = [{
     Marks with `nabla.winograd` every conv2d, fused_conv2d and
     conv2d_backward_data that is (or, for the data gradient, amounts to) a
     3x3, stride-1, undilated, single-group convolution of at least 16 input
-    and 16 output channels. Winograd F(2x2, 3x3) computes each 2x2 block
-    of outputs with 16 multiplies per channel pair instead of 36; its input
+    and 16 output channels. Winograd F(4x4, 3x3) computes each 4x4 block
+    of outputs with 36 multiplies per channel pair instead of 144; its input
     and output transforms are amortized over the channels, and with fewer
     channels they cost more than the multiplies save. The backend computes
     a marked conv by Winograd where its own constraints hold (static
-    shapes; on the CPU multiples of 16 output channels and rows of at least
-    8), directly otherwise. Other convolutions lose a stale mark.
+    shapes; on the CPU input channels in multiples of 8, output channels in
+    multiples of 16 and rows of at least 8), directly otherwise. Other
+    convolutions lose a stale mark.
 
     ```mlir
     %y = nabla.fused_conv2d %x, %w, %b {activation = "relu", nabla.winograd, pads = [1, 1, 1, 1]}

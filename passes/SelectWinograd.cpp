@@ -1,17 +1,17 @@
 // --nabla-select-winograd: marks with `nabla.winograd` the convolutions that
-// pay for Winograd F(2x2, 3x3): 3x3, stride 1, undilated, one group, with at
-// least kMinChannels input and output channels. Per 2x2 outputs and channel
-// pair it multiplies 16 times instead of 36, but it transforms each input
+// pay for Winograd F(4x4, 3x3): 3x3, stride 1, undilated, one group, with at
+// least kMinChannels input and output channels. Per 4x4 outputs and channel
+// pair it multiplies 36 times instead of 144, but it transforms each input
 // tile (amortized over the output channels) and each output tile (over the
-// input channels), and moves 4x the input and output through the cache. On
-// the Halide CPU backend (AMD Zen 5, batch 100, one and two threads) the 3x3
-// convs of 14 x 14 images gain 1.07x (16 -> 16 channels) to 1.5x (32 -> 32,
-// 32 -> 64); 16 -> 16 on 28 x 28 breaks even. A data gradient
-// qualifies when it is itself such a conv of the output gradient (pads
-// smaller than the 3x3 kernel). The backend decides the rest of what it needs
-// (static shapes; the Halide CPU schedule: multiples of 16 output channels,
-// rows of 8 or more) and computes other marked convs directly; other
-// convolutions lose a stale mark.
+// input channels). On the Halide CPU backend (AMD Zen 5, batch 100, one
+// thread) the 3x3 convs of DeepConvNet gain 1.2x (16 -> 16 and 32 -> 16 on
+// 14 x 14) to 1.65x (32 -> 64 on 14 x 14), 16 -> 16 on 28 x 28 1.4x. A data
+// gradient qualifies when it is itself such a conv of the output gradient
+// (pads smaller than the 3x3 kernel). The backend decides the rest of what
+// it needs (static shapes; the Halide CPU schedule: input channels in
+// multiples of 8, output channels of the vector width, rows of 8 or more)
+// and computes other marked convs directly; other convolutions lose a stale
+// mark.
 #include "passes/PassDetail.h"
 #include "passes/Passes.h"
 

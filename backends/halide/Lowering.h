@@ -39,9 +39,9 @@ enum class ScheduleKind {
              // on the host under every schedule, since GPU code cannot report errors
   Transpose, // copy(j, i) = source(i, j) of a 2-D source (a transposed matmul
              // operand): moved in square blocks through registers
-  Winograd,  // the output transform of a Winograd conv (WinogradLowering.cpp):
-             // its stages are the padded input, both transforms and the
-             // products (accumulated, stored); WinogradSchedule.cpp
+  Winograd,  // the output of a Winograd conv (WinogradLowering.cpp): its
+             // stages are the bordered input, the transforms (two passes
+             // each) and the products (accumulated, stored); WinogradSchedule.cpp
 };
 
 /// Convolutions whose vectors may run across output channels (channelLanes):
@@ -254,15 +254,16 @@ std::vector<int64_t> filterKernel(mlir::Value filter);
 /// value of the accumulation (shared by conv2d and fused_conv2d, which wrap
 /// it in an Epilogue: the schedule accumulates each register tile in a
 /// buffer of its own); with `winograd` (the op's `nabla.winograd`), by
-/// Winograd F(2x2, 3x3) where winogradApplies.
+/// Winograd F(4x4, 3x3) where winogradApplies.
 LoweredTensor convolve(const std::vector<LoweredTensor> &in, const WindowAttrs &w, int32_t groups,
                        bool winograd = false);
 /// Whether --nabla-select-winograd marked `op` (`nabla.winograd`).
 inline bool markedWinograd(mlir::Operation *op) { return op->hasAttr("nabla.winograd"); }
-/// Whether convolve() can compute this conv by Winograd F(2x2, 3x3): a
-/// stride-1, undilated, ungrouped 3x3 conv of static shape, a multiple of kConvChannelLanes
-/// output channels (its products run their vectors across them) and rows of
-/// at least kChannelLaneBlock outputs (written in blocks that wide).
+/// Whether convolve() can compute this conv by Winograd F(4x4, 3x3): a
+/// stride-1, undilated, ungrouped 3x3 conv of static shape, multiples of
+/// kChannelLaneBlock input and kConvChannelLanes output channels (its stages
+/// run their vectors across them), at least 4 rows and rows of at least
+/// kChannelLaneBlock outputs (written in blocks that wide).
 bool winogradApplies(const LoweredTensor &input, const LoweredTensor &filter, const WindowAttrs &w,
                      int32_t groups);
 /// That conv of in = {input, filter[, bias]}: a tensor of kind Winograd.

@@ -1,17 +1,18 @@
-// The CPU schedule of a Winograd F(2x2, 3x3) conv (WinogradLowering.cpp),
+// The CPU schedule of a Winograd F(4x4, 3x3) conv (WinogradLowering.cpp),
 // image by image so each image's transformed input and products stay in
-// L2 (DeepConvNet's 16 -> 16 conv on 28 x 28: 200 KB each):
+// L2 (DeepConvNet's 16 -> 16 conv on 28 x 28: 113 KB each), every stage in
+// vectors across channels:
 //
-//   1. the input with its zero border, and its transform V, vectorized
-//      along a row of tiles;
+//   1. the input with its zero border, channels innermost, and its
+//      transform V, tile by tile: the rows' transforms, then the columns';
 //   2. the products M = U V, in register tiles of (output channel vectors
 //      x tiles), like the matmul's: per input channel, each tile loads its
 //      filter vectors once and broadcasts V's value of each of its tiles
 //      from memory into the FMAs;
-//   3. the output transform, vectorized across output channels (M's
-//      innermost dim), in square blocks of channels x columns that are
-//      written out along the row through shuffles, as the channel-lane conv
-//      does (ConvSchedule.cpp).
+//   3. the output transform, per row of tiles and vector of output
+//      channels, then the output written along its rows in square blocks of
+//      channels x columns, transposed through shuffles as the channel-lane
+//      conv does (ConvSchedule.cpp).
 //
 // The filter transform is computed once per call, at root.
 #include "backends/halide/CpuScheduleParts.h"
@@ -25,10 +26,11 @@ using Halide::VarOrRVar;
 
 namespace {
 
-/// Images per parallel task: their per-image buffers (transformed input,
-/// products: 200 KB each for DeepConvNet's 16 -> 16 conv) are allocated once
-/// per task, not once per image (a training step runs six such convs).
-constexpr int kImagesPerTask = 4;
+/// Images per parallel task: their per-image buffers (bordered input,
+/// transformed input, products) are allocated once per task, not once per
+/// image; 2 balances 100 images over two threads better than 4 (13 tasks
+/// against 12) and measured faster than both 1 and 4.
+constexpr int kImagesPerTask = 2;
 
 struct ProductTile {
   int channelVectors = 0, tiles = 0;
@@ -95,37 +97,41 @@ void scheduleProducts(Halide::Func stored, Halide::Func products, int64_t tiles,
 
 bool scheduleWinogradEpilogue(const LoweredTensor &t, int natural, std::set<std::string> &placed) {
   const LoweredTensor &conv = t.stages.at(0);
+  const LoweredTensor &border = conv.stages.at(0), &filterRowsT = conv.stages.at(1),
+                      &filterT = conv.stages.at(2), &inputRows = conv.stages.at(3),
+                      &inputT = conv.stages.at(4), &products = conv.stages.at(5),
+                      &stored = conv.stages.at(6), &outputColumns = conv.stages.at(7),
+                      &outputTiles = conv.stages.at(8);
   int64_t outW = staticExtent(conv, 3), outH = staticExtent(conv, 2), outC = staticExtent(conv, 1);
-  // Vectors of the target's width across output channels (16 with AVX-512,
-  // 8 with AVX2).
+  int64_t inC = staticExtent(inputT, 4), tiles = staticExtent(stored, 3);
+  // Vectors of the target's width across channels (16 with AVX-512, 8 with
+  // AVX2); the input's channels may come in vectors of 8.
   const int lanes = natural;
   if (lanes < int(kChannelLaneBlock) || outW < kChannelLaneBlock || !outH || !outC ||
-      outC % lanes)
+      outC % lanes || !inC || inC % kChannelLaneBlock)
     return false;
-  // Output blocks of a whole vector of channels where rows are that wide.
-  const int block = outW >= lanes ? lanes : int(kChannelLaneBlock);
-  const LoweredTensor &padded = conv.stages.at(0), &filterT = conv.stages.at(1),
-                      &inputT = conv.stages.at(2), &products = conv.stages.at(3),
-                      &stored = conv.stages.at(4);
-  int64_t tiles = staticExtent(stored, 3), tilesW = (outW + 1) / 2;
+  const int inLanes = inC % lanes == 0 ? lanes : int(kChannelLaneBlock);
+  // The output is written in 8 x 8 blocks: LLVM transposes those in a few
+  // shuffles, a 16 x 16 block in four times as many per element.
+  const int block = int(kChannelLaneBlock);
+  const int tileSide = int(staticExtent(outputTiles, 1));
 
-  // 3. The output: per image, for each pair of rows (a row of tiles),
-  // square blocks of channels x columns of both rows, the last block of a
-  // row shifted inwards. A block's tiles read each product once for both
-  // rows and both columns of the tile.
+  // 3. The output: per image, for each row of tiles and block of channels,
+  // the row's tiles assembled (channels innermost), then written out along
+  // the rows in square blocks of channels x columns, transposed through
+  // registers, the last block of a row shifted inwards.
   Halide::Func out = t.func;
   std::vector<Var> a = out.args(); // (w, h, o, n)
-  Var ob("ob"), oi("oi"), wb("wb"), wi("wi"), ho("ho"), hi("hi");
+  Var oo("oo"), ob("ob"), oi("oi"), wb("wb"), wi("wi"), ho("ho"), hi("hi");
   out.compute_root()
       .bound(a[0], 0, int32_t(outW))
       .bound(a[2], 0, int32_t(outC))
-      .split(a[2], ob, oi, block)
-      .split(a[0], wb, wi, block, TailStrategy::ShiftInwards);
-  if (outH % 2 == 0) {
-    out.split(a[1], ho, hi, 2).reorder(wi, oi, hi, wb, ob, ho, a[3]).unroll(hi);
-  } else {
-    out.reorder(wi, oi, wb, ob, a[1], a[3]);
-  }
+      .split(a[2], oo, oi, lanes)
+      .split(oi, ob, oi, block)
+      .split(a[0], wb, wi, block, TailStrategy::ShiftInwards)
+      .split(a[1], ho, hi, tileSide, TailStrategy::GuardWithIf)
+      .reorder(wi, oi, hi, wb, ob, oo, ho, a[3])
+      .unroll(hi);
   // A task per kImagesPerTask images, which reuse one allocation of each
   // per-image buffer.
   Var chunk("chunk"), image("image");
@@ -133,52 +139,70 @@ bool scheduleWinogradEpilogue(const LoweredTensor &t, int natural, std::set<std:
       .unroll(oi)
       .split(a[3], chunk, image, kImagesPerTask, TailStrategy::GuardWithIf)
       .parallel(chunk);
-  Halide::Func staged = Halide::Func(conv.func).in(out);
-  std::vector<Var> sv = staged.args();
-  staged.compute_at(out, wb)
+  Halide::Func outBlock = Halide::Func(conv.func).in(out);
+  std::vector<Var> sv = outBlock.args();
+  outBlock.compute_at(out, wb)
       .reorder_storage(sv[2], sv[0], sv[1], sv[3])
       .vectorize(sv[2], block)
       .unroll(sv[0])
       .unroll(sv[1]);
+  Halide::Func assembled = outputTiles.func;
+  std::vector<Var> y = assembled.args(); // (o, t, wi, hi, n)
+  assembled.compute_at(out, oo)
+      .reorder(y[0], y[2], y[3], y[1], y[4])
+      .vectorize(y[0], lanes)
+      .unroll(y[2])
+      .unroll(y[3]);
+  Halide::Func columns = outputColumns.func;
+  std::vector<Var> c = columns.args(); // (o, t, wi, a, n)
+  columns.compute_at(assembled, y[1])
+      .reorder(c[0], c[2], c[3], c[1], c[4])
+      .vectorize(c[0], lanes)
+      .unroll(c[2])
+      .unroll(c[3]);
 
-  // 1. The bordered input and its transform, per image: the transform's
-  // vectors run along a row of tiles, so its loop over tiles is split at
-  // the rows' ends and the tile's row and column fold.
-  Halide::Func border = padded.func;
-  std::vector<Var> bv = border.args();
-  border.store_at(out, chunk)
-      .compute_at(out, image)
-      .vectorize(bv[0], lanes, TailStrategy::ShiftInwards);
-  const auto &copy = border.update(0).get_schedule().rvars(); // (lane, vector, h)
-  // Halide cannot prove that the lanes of a shifted index write distinct
-  // elements; they do, and a shifted vector rewrites the values it overlaps.
-  border.update(0).allow_race_conditions().vectorize(RVar(copy[0].var));
+  // 1. The bordered input and its transform, per image, in vectors across
+  // the input channels: per tile, the transform of its rows, then of their
+  // columns.
+  Halide::Func bordered = border.func;
+  bordered.store_at(out, chunk).compute_at(out, image).vectorize(bordered.args()[0], inLanes);
   Halide::Func input = inputT.func;
-  std::vector<Var> v = input.args(); // (t, c, b, a, n)
-  Var th("th"), tw("tw");
+  std::vector<Var> v = input.args(); // (c, t, b, a, n)
+  Var co("co"), ci("ci");
   input.store_at(out, chunk)
       .compute_at(out, image)
-      .bound(v[0], 0, int32_t(tiles))
-      .split(v[0], th, tw, int32_t(tilesW))
-      .reorder(tw, v[2], v[3], th, v[1], v[4])
-      .vectorize(tw)
+      .bound(v[1], 0, int32_t(tiles))
+      .split(v[0], co, ci, inLanes)
+      .reorder(ci, v[2], v[3], co, v[1], v[4])
+      .vectorize(ci)
       .unroll(v[2])
       .unroll(v[3]);
+  Halide::Func rows = inputRows.func;
+  std::vector<Var> r = rows.args(); // (c, t, b, i, n)
+  rows.compute_at(input, v[1])
+      .split(r[0], co, ci, inLanes)
+      .reorder(ci, r[2], r[3], co, r[1], r[4])
+      .vectorize(ci)
+      .unroll(r[2])
+      .unroll(r[3]);
 
   // 2. The products, per image.
   Halide::Func kept = stored.func;
   kept.store_at(out, chunk).compute_at(out, image);
   scheduleProducts(kept, products.func, tiles, outC, lanes);
 
-  Halide::Func filter = filterT.func;
-  std::vector<Var> u = filter.args(); // (o, c, b, a)
-  filter.compute_root()
-      .reorder(u[0], u[2], u[3], u[1])
-      .vectorize(u[0], lanes)
-      .unroll(u[2])
-      .unroll(u[3]);
-  for (const LoweredTensor *s : {&padded, &filterT, &inputT, &products, &stored})
-    placed.insert(s->func.name());
+  // The filter transform, once per call: each pass reads what it needs of
+  // its input once per vector of output channels.
+  for (const LoweredTensor *pass : {&filterRowsT, &filterT}) {
+    Halide::Func f = pass->func;
+    std::vector<Var> u = f.args(); // (o, c, b, i) and (o, c, b, a)
+    f.compute_root()
+        .reorder(u[0], u[2], u[3], u[1])
+        .vectorize(u[0], lanes)
+        .unroll(u[2])
+        .unroll(u[3]);
+  }
+  for (const LoweredTensor &s : conv.stages) placed.insert(s.func.name());
   return true;
 }
 

@@ -72,12 +72,12 @@ std::vector<ConvCase> convCases() {
       {{1, 3, 11, 28}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, false},
       {{2, 4, 21, 21}, 16, 1, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}}, true},
       {{1, 2, 10, 10}, 16, 1, {{3, 3}}, true},
-      // Marked for Winograd F(2x2, 3x3): 3x3 stride-1 convs of multiples of
-      // 16 output channels. Odd rows and columns (tiles past the edge),
-      // asymmetric pads, no pads. The data gradients of the second to
-      // fourth (16 output channels, from 32 or 16) are Winograd convs too.
-      // The last is marked but its 7-wide rows are too narrow: computed
-      // directly.
+      // Marked for Winograd F(4x4, 3x3): 3x3 stride-1 convs of multiples of
+      // 16 output channels. 8 input channels (vectors of 8), outputs of 11
+      // rows and of 13 or 14 columns (tiles past the edge), asymmetric pads,
+      // no pads. The data gradients of the second to fourth (16 output
+      // channels, from 32 or 16) are Winograd convs too. The last is marked
+      // but its 7-wide rows are too narrow: computed directly.
       {{2, 8, 14, 14}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, true, true},
       {{1, 16, 11, 28}, 32, 1, {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, false, true},
       {{2, 16, 12, 14}, 16, 1, {{3, 3}, {1, 1}, {1, 1}, {0, 1, 2, 0}}, true, true},
@@ -143,11 +143,35 @@ TEST(HalideConv, MarkedConvsRunAsWinogradProducts) {
   EXPECT_NE(marked.find("produce winograd_products"), std::string::npos);
   size_t input = marked.find("allocate winograd_input");
   ASSERT_NE(input, std::string::npos);
-  EXPECT_NE(marked.find("[float32 * 196 * 16 * 4 * 4 * 1]", input), std::string::npos)
-      << "one image's transformed input: 196 tiles x 16 channels x 4 x 4";
+  EXPECT_NE(marked.find("[float32 * 16 * 49 * 6 * 6 * 1]", input), std::string::npos)
+      << "one image's transformed input: 16 channels x 49 tiles x 6 x 6";
   std::string direct = halideStmt(funcSource({x, w, b}, x, "%y = " + conv + types), "f");
   EXPECT_NE(direct.find("conv2d_acc"), std::string::npos);
   EXPECT_EQ(direct.find("winograd"), std::string::npos);
+}
+
+TEST(HalideConv, WinogradOnNarrowerVectors) {
+  // An AVX2 target's schedule runs 8-lane vectors across the channels: 24
+  // input channels (three vectors), 16 and 32 output channels, rows of 12
+  // and 9 outputs. SSE4.1's 4 lanes are too narrow for it: every stage is
+  // computed whole, by the generic schedule.
+  reseed(35);
+  struct Case { Shape input; int64_t outChannels; std::string target; };
+  for (const Case &c : {Case{{2, 24, 12, 12}, 16, "x86-64-linux-avx-avx2-f16c-fma-sse41"},
+                        Case{{3, 16, 9, 9}, 32, "x86-64-linux-avx-avx2-f16c-fma-sse41"},
+                        Case{{2, 16, 10, 10}, 16, "x86-64-linux-sse41"}}) {
+    Shape filter = {c.outChannels, c.input[1], 3, 3}, bias = {c.outChannels};
+    Shape out = {c.input[0], c.outChannels, c.input[2], c.input[3]};
+    std::string src = funcSource(
+        {tensorType(c.input), tensorType(filter), tensorType(bias)}, tensorType(out),
+        "%y = nabla.conv2d %a0, %a1, %a2 {pads = [1, 1, 1, 1], nabla.winograd} : (" +
+            tensorType(c.input) + ", " + tensorType(filter) + ", " + tensorType(bias) + ") -> " +
+            tensorType(out));
+    halide::Executable exe = compileSource(src, "f", c.target);
+    std::vector<Tensor> args = {randomTensor(c.input), randomTensor(filter), randomTensor(bias)};
+    expectTensorNear(exe.run(args)[0], referenceOracle(src, "f")(toRef(args))[0], kConv,
+                     c.target + " Winograd conv of " + shapeToString(c.input));
+  }
 }
 
 TEST(HalideConv, Conv2dBackwardDataAndFilter) {
