@@ -3,13 +3,14 @@
 // least kMinChannels input and output channels. Per 4x4 outputs and channel
 // pair it multiplies 36 times instead of 144, but it transforms each input
 // tile (amortized over the output channels) and each output tile (over the
-// input channels). On the Halide CPU backend (AMD Zen 5, batch 100, one
-// thread) the 3x3 convs of DeepConvNet gain 1.2x (16 -> 16 and 32 -> 16 on
-// 14 x 14) to 1.65x (32 -> 64 on 14 x 14), 16 -> 16 on 28 x 28 1.4x. A data
+// input channels). On the Halide CPU backend (AMD Zen 5, batch 100) the
+// 3x3 convs of DeepConvNet gain 1.17x (32 -> 16 on 14 x 14) to 1.71x
+// (16 -> 32 on 14 x 14) on one thread, 1.21x to 1.63x on two. A data
 // gradient qualifies when it is itself such a conv of the output gradient
 // (pads smaller than the 3x3 kernel). The backend decides the rest of what
 // it needs (static shapes; the Halide CPU schedule: input channels in
-// multiples of 8, output channels of the vector width, rows of 8 or more)
+// multiples of 8, output channels in multiples of 16, at least 4 rows of
+// at least 8)
 // and computes other marked convs directly; other convolutions lose a stale
 // mark.
 #include "passes/PassDetail.h"
