@@ -10,9 +10,8 @@
 // (pads smaller than the 3x3 kernel). The backend decides the rest of what
 // it needs (static shapes; the Halide CPU schedule: input channels in
 // multiples of 8, output channels in multiples of 16, at least 4 rows of
-// at least 8)
-// and computes other marked convs directly; other convolutions lose a stale
-// mark.
+// at least 8) and computes other marked convs directly; other convolutions
+// lose a stale mark.
 #include "passes/PassDetail.h"
 #include "passes/Passes.h"
 
