@@ -119,8 +119,9 @@ bool scheduleWinogradEpilogue(const LoweredTensor &t, int natural, std::set<std:
       outC % lanes || !inC || inC % kChannelLaneBlock)
     return false;
   const int inLanes = inC % lanes == 0 ? lanes : int(kChannelLaneBlock);
-  // The output is written in 8 x 8 blocks: LLVM transposes those in a few
-  // shuffles, a 16 x 16 block in four times as many per element.
+  // The output is written in 8 x 8 blocks, which LLVM transposes in far
+  // fewer shuffles than 16 x 16 ones (120 instead of 1,232 in the assembly
+  // of DeepConvNet's 16 -> 16 conv).
   const int block = int(kChannelLaneBlock);
   const int tileSide = int(staticExtent(outputTiles, 1));
 
