@@ -9,8 +9,8 @@
 //      x tiles), like the matmul's: per input channel, each tile loads its
 //      filter vectors once and broadcasts V's value of each of its tiles
 //      from memory into the FMAs;
-//   3. the output transform, per row of tiles and vector of output
-//      channels, then the output written along its rows in square blocks of
+//   3. the output transform, per vector of output channels and row of
+//      tiles, then the output written along its rows in square blocks of
 //      channels x columns, transposed through shuffles as the channel-lane
 //      conv does (ConvSchedule.cpp).
 //
@@ -125,10 +125,13 @@ bool scheduleWinogradEpilogue(const LoweredTensor &t, int natural, std::set<std:
   const int block = int(kChannelLaneBlock);
   const int tileSide = int(staticExtent(outputTiles, 1));
 
-  // 3. The output: per image, for each row of tiles and block of channels,
-  // the row's tiles assembled (channels innermost), then written out along
-  // the rows in square blocks of channels x columns, transposed through
-  // registers, the last block of a row shifted inwards.
+  // 3. The output: per image, for each vector of output channels, row of
+  // tiles by row of tiles (so each channel's plane is written from top to
+  // bottom: 5% faster for 32 -> 64 @14 on two threads than the channel
+  // vectors inside the rows), the row's tiles assembled (channels
+  // innermost), then written out along the rows in square blocks of
+  // channels x columns, transposed through registers, the last block of a
+  // row shifted inwards.
   Halide::Func out = t.func;
   std::vector<Var> a = out.args(); // (w, h, o, n)
   Var oo("oo"), ob("ob"), oi("oi"), wb("wb"), wi("wi"), ho("ho"), hi("hi");
@@ -139,7 +142,7 @@ bool scheduleWinogradEpilogue(const LoweredTensor &t, int natural, std::set<std:
       .split(oi, ob, oi, block)
       .split(a[0], wb, wi, block, TailStrategy::ShiftInwards)
       .split(a[1], ho, hi, tileSide, TailStrategy::GuardWithIf)
-      .reorder(wi, oi, hi, wb, ob, oo, ho, a[3])
+      .reorder(wi, oi, hi, wb, ob, ho, oo, a[3])
       .unroll(hi);
   // A task per kImagesPerTask images, which reuse one allocation of each
   // per-image buffer.
@@ -157,7 +160,7 @@ bool scheduleWinogradEpilogue(const LoweredTensor &t, int natural, std::set<std:
       .unroll(sv[1]);
   Halide::Func assembled = outputTiles.func;
   std::vector<Var> y = assembled.args(); // (o, t, wi, hi, n)
-  assembled.compute_at(out, oo)
+  assembled.compute_at(out, ho)
       .reorder(y[0], y[2], y[3], y[1], y[4])
       .vectorize(y[0], lanes)
       .unroll(y[2])
