@@ -101,6 +101,19 @@ void scheduleProducts(Halide::Func stored, Halide::Func products, int64_t tiles,
       .unroll(p[1]);
 }
 
+/// A transform pass f(channel, tile, x, y, n) (WinogradLowering.cpp): per
+/// tile, vectors of `lanes` channels, the tile's x and y unrolled, so the
+/// lowering's mux over them folds to one row of the transform.
+void vectorizeTransformPass(Halide::Func f, int lanes) {
+  std::vector<Var> a = f.args();
+  Var co("co"), ci("ci");
+  f.split(a[0], co, ci, lanes)
+      .reorder(ci, a[2], a[3], co, a[1], a[4])
+      .vectorize(ci)
+      .unroll(a[2])
+      .unroll(a[3]);
+}
+
 } // namespace
 
 bool scheduleWinogradEpilogue(const LoweredTensor &t, int natural, std::set<std::string> &placed) {
@@ -158,45 +171,24 @@ bool scheduleWinogradEpilogue(const LoweredTensor &t, int natural, std::set<std:
       .vectorize(sv[2], block)
       .unroll(sv[0])
       .unroll(sv[1]);
-  Halide::Func assembled = outputTiles.func;
-  std::vector<Var> y = assembled.args(); // (o, t, wi, hi, n)
-  assembled.compute_at(out, ho)
-      .reorder(y[0], y[2], y[3], y[1], y[4])
-      .vectorize(y[0], lanes)
-      .unroll(y[2])
-      .unroll(y[3]);
-  Halide::Func columns = outputColumns.func;
-  std::vector<Var> c = columns.args(); // (o, t, wi, a, n)
-  columns.compute_at(assembled, y[1])
-      .reorder(c[0], c[2], c[3], c[1], c[4])
-      .vectorize(c[0], lanes)
-      .unroll(c[2])
-      .unroll(c[3]);
+  Halide::Func assembled = outputTiles.func; // (o, t, wi, hi, n)
+  assembled.compute_at(out, ho);
+  vectorizeTransformPass(assembled, lanes);
+  Halide::Func columns = outputColumns.func; // (o, t, wi, a, n)
+  columns.compute_at(assembled, assembled.args()[1]);
+  vectorizeTransformPass(columns, lanes);
 
   // 1. The bordered input and its transform, per image, in vectors across
   // the input channels: per tile, the transform of its rows, then of their
   // columns.
   Halide::Func bordered = border.func;
   bordered.store_at(out, chunk).compute_at(out, image).vectorize(bordered.args()[0], inLanes);
-  Halide::Func input = inputT.func;
-  std::vector<Var> v = input.args(); // (c, t, b, a, n)
-  Var co("co"), ci("ci");
-  input.store_at(out, chunk)
-      .compute_at(out, image)
-      .bound(v[1], 0, int32_t(tiles))
-      .split(v[0], co, ci, inLanes)
-      .reorder(ci, v[2], v[3], co, v[1], v[4])
-      .vectorize(ci)
-      .unroll(v[2])
-      .unroll(v[3]);
-  Halide::Func rows = inputRows.func;
-  std::vector<Var> r = rows.args(); // (c, t, b, i, n)
-  rows.compute_at(input, v[1])
-      .split(r[0], co, ci, inLanes)
-      .reorder(ci, r[2], r[3], co, r[1], r[4])
-      .vectorize(ci)
-      .unroll(r[2])
-      .unroll(r[3]);
+  Halide::Func input = inputT.func; // (c, t, b, a, n)
+  input.store_at(out, chunk).compute_at(out, image).bound(input.args()[1], 0, int32_t(tiles));
+  vectorizeTransformPass(input, inLanes);
+  Halide::Func rows = inputRows.func; // (c, t, b, i, n)
+  rows.compute_at(input, input.args()[1]);
+  vectorizeTransformPass(rows, inLanes);
 
   // 2. The products, per image.
   Halide::Func kept = stored.func;
